@@ -1,0 +1,278 @@
+//! MACs, hashes and the one block cipher the providers need.
+//!
+//! Signatures, hashes and tokens are compared in constant time here and
+//! nowhere else: provider crates never use `==` on them.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::traits::{MessageSigner, MessageVerifier};
+use crate::{Error, Secret, encoding};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Length of an HMAC-SHA256 tag and of a SHA-256 digest, in bytes.
+pub const SHA256_LEN: usize = 32;
+
+/// HMAC-SHA256 of `message` under `key`.
+///
+/// ```
+/// // RFC 4231, test case 2.
+/// let tag = partner_core::crypto::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+/// assert_eq!(
+///     partner_core::encoding::hex_encode(tag),
+///     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+/// );
+/// ```
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; SHA256_LEN] {
+    let mut mac = keyed(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// Checks `tag` against HMAC-SHA256 of `message` in constant time.
+///
+/// A tag of the wrong length is a mismatch ([`Error::BadSignature`]), never a panic.
+pub fn verify_hmac_sha256(key: &[u8], message: &[u8], tag: &[u8]) -> Result<(), Error> {
+    let mut mac = keyed(key);
+    mac.update(message);
+    mac.verify_slice(tag).map_err(|_| Error::BadSignature)
+}
+
+/// Checks a hexadecimal tag (either case) against HMAC-SHA256 of `message`.
+///
+/// Anything that is not exactly 64 hex digits is [`Error::BadSignature`]: to
+/// the caller, a tag that cannot be a tag and a wrong tag are the same thing.
+pub fn verify_hmac_sha256_hex(key: &[u8], message: &[u8], tag_hex: &str) -> Result<(), Error> {
+    let mut tag = [0u8; SHA256_LEN];
+    encoding::hex_decode_into(tag_hex, &mut tag).map_err(|_| Error::BadSignature)?;
+    verify_hmac_sha256(key, message, &tag)
+}
+
+fn keyed(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    }
+}
+
+/// SHA-256 of `data`.
+///
+/// ```
+/// let digest = partner_core::crypto::sha256(b"abc");
+/// assert_eq!(
+///     partner_core::encoding::hex_encode(digest),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// ```
+pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
+    Sha256::digest(data).into()
+}
+
+/// SHA-256 over several parts, as if they were concatenated, without
+/// allocating the concatenation.
+pub fn sha256_parts(parts: &[&[u8]]) -> [u8; SHA256_LEN] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// Constant-time equality of two byte strings (the lengths are not hidden).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// An HMAC-SHA256 key: a [`MessageSigner`] and [`MessageVerifier`] over
+/// canonical bytes. The key is held as a [`Secret`].
+///
+/// ```
+/// use partner_core::crypto::HmacSha256Key;
+/// use partner_core::{MessageSigner, MessageVerifier};
+///
+/// let key = HmacSha256Key::new("Signature Key");
+/// let tag = key.sign(b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp");
+/// assert!(key.verify(b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp", &tag).is_ok());
+/// assert!(key.verify(b"/h/demo3/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp", &tag).is_err());
+/// ```
+#[derive(Clone, Debug)]
+pub struct HmacSha256Key {
+    key: Secret,
+}
+
+impl HmacSha256Key {
+    /// A key from secret bytes or text.
+    pub fn new(key: impl Into<Secret>) -> Self {
+        HmacSha256Key { key: key.into() }
+    }
+
+    /// The tag as lower-case hex, the form every provider here sends.
+    pub fn sign_hex(&self, message: &[u8]) -> String {
+        encoding::hex_encode(self.sign(message))
+    }
+
+    /// Checks a hex tag (either case); see [`verify_hmac_sha256_hex`].
+    pub fn verify_hex(&self, message: &[u8], tag_hex: &str) -> Result<(), Error> {
+        verify_hmac_sha256_hex(self.key.expose(), message, tag_hex)
+    }
+}
+
+impl MessageSigner for HmacSha256Key {
+    type Signature = [u8; SHA256_LEN];
+
+    fn sign(&self, message: &[u8]) -> Self::Signature {
+        hmac_sha256(self.key.expose(), message)
+    }
+}
+
+impl MessageVerifier for HmacSha256Key {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        verify_hmac_sha256(self.key.expose(), message, signature)
+    }
+}
+
+/// Unauthenticated block cipher modes. **Hazardous material.**
+///
+/// AES-128-CBC provides confidentiality only. Anyone can flip bits of a CBC
+/// ciphertext and change the plaintext predictably, and an error that tells
+/// "bad padding" apart from "bad data" is a padding oracle that decrypts
+/// everything. Callers must check a signature or MAC over the ciphertext
+/// *before* calling [`aes128_cbc_decrypt`], and must report every failure
+/// after that with one error. The Cloud 66 multipass is the only user.
+pub mod hazmat {
+    use aes::Aes128;
+    use cbc::cipher::block_padding::Pkcs7;
+    use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+
+    use crate::Error;
+
+    /// AES block size in bytes.
+    pub const BLOCK_LEN: usize = 16;
+
+    /// AES-128-CBC with PKCS#7 padding. The output is a whole number of blocks.
+    ///
+    /// ```
+    /// use partner_core::crypto::hazmat::{aes128_cbc_decrypt, aes128_cbc_encrypt};
+    ///
+    /// let key = *b"0123456789abcdef";
+    /// let iv = [0u8; 16];
+    /// let ct = aes128_cbc_encrypt(&key, &iv, b"hello");
+    /// assert_eq!(ct.len(), 16);
+    /// assert_eq!(aes128_cbc_decrypt(&key, &iv, &ct).unwrap(), b"hello");
+    /// ```
+    pub fn aes128_cbc_encrypt(
+        key: &[u8; BLOCK_LEN],
+        iv: &[u8; BLOCK_LEN],
+        plaintext: &[u8],
+    ) -> Vec<u8> {
+        cbc::Encryptor::<Aes128>::new(key.into(), iv.into())
+            .encrypt_padded_vec_mut::<Pkcs7>(plaintext)
+    }
+
+    /// Decrypts AES-128-CBC and removes PKCS#7 padding.
+    ///
+    /// Every failure (length not a multiple of the block size, empty input,
+    /// bad padding) is the same [`Error::Decrypt`].
+    pub fn aes128_cbc_decrypt(
+        key: &[u8; BLOCK_LEN],
+        iv: &[u8; BLOCK_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        if ciphertext.is_empty() || ciphertext.len() % BLOCK_LEN != 0 {
+            return Err(Error::Decrypt);
+        }
+        cbc::Decryptor::<Aes128>::new(key.into(), iv.into())
+            .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+            .map_err(|_| Error::Decrypt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hazmat::*;
+    use super::*;
+    use crate::encoding::{hex_decode, hex_encode};
+
+    // RFC 4231 section 4.2 (test case 1) and 4.7 (test case 6, key longer than a block).
+    #[test]
+    fn hmac_matches_rfc4231() {
+        let tag = hmac_sha256(&[0x0b; 20], b"Hi There");
+        assert_eq!(
+            hex_encode(tag),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        let tag = hmac_sha256(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        );
+        assert_eq!(
+            hex_encode(tag),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    // Teapplix seed 004: the documented launch-signature example (also a public conformance vector).
+    #[test]
+    fn verify_accepts_either_hex_case_and_rejects_wrong_length() {
+        let key = b"Signature Key";
+        let uri = b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp";
+        let lower = "e8a074d2b4c3aa5df9427ea0511776eb36d9976adeacf7283e97c57404a97792";
+        assert_eq!(hex_encode(hmac_sha256(key, uri)), lower);
+        assert_eq!(verify_hmac_sha256_hex(key, uri, lower), Ok(()));
+        assert_eq!(verify_hmac_sha256_hex(key, uri, &lower.to_uppercase()), Ok(()));
+        assert_eq!(verify_hmac_sha256_hex(key, uri, &lower[..62]), Err(Error::BadSignature));
+        assert_eq!(verify_hmac_sha256_hex(key, uri, ""), Err(Error::BadSignature));
+        let full = hex_decode(lower).unwrap();
+        assert_eq!(verify_hmac_sha256(key, uri, &full[..31]), Err(Error::BadSignature));
+    }
+
+    // FIPS 180-2 appendix B.2 (two-block message).
+    #[test]
+    fn sha256_parts_equals_whole() {
+        let msg = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        let expect = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+        assert_eq!(hex_encode(sha256(msg)), expect);
+        assert_eq!(hex_encode(sha256_parts(&[&msg[..5], &msg[5..], b""])), expect);
+    }
+
+    // NIST SP 800-38A F.2.1 (CBC-AES128.Encrypt), first block; the PKCS#7 pad
+    // of a whole block adds a 17th..32nd byte that we then check decrypts away.
+    #[test]
+    fn aes_cbc_matches_sp800_38a() {
+        let key: [u8; 16] = hex_decode("2b7e151628aed2a6abf7158809cf4f3c")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let iv: [u8; 16] = hex_decode("000102030405060708090a0b0c0d0e0f")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let pt = hex_decode("6bc1bee22e409f96e93d7e117393172a").unwrap();
+        let ct = aes128_cbc_encrypt(&key, &iv, &pt);
+        assert_eq!(ct.len(), 32);
+        assert_eq!(hex_encode(&ct[..16]), "7649abac8119b246cee98e9b12e9197d");
+        assert_eq!(aes128_cbc_decrypt(&key, &iv, &ct).unwrap(), pt);
+    }
+
+    #[test]
+    fn aes_cbc_failures_are_one_error() {
+        let key = [7u8; 16];
+        let iv = [0u8; 16];
+        assert_eq!(aes128_cbc_decrypt(&key, &iv, &[]), Err(Error::Decrypt));
+        assert_eq!(aes128_cbc_decrypt(&key, &iv, &[0u8; 15]), Err(Error::Decrypt));
+        let mut ct = aes128_cbc_encrypt(&key, &iv, b"sixteen bytes!!!");
+        let last = ct.len() - 1;
+        ct[last] ^= 0x01; // corrupts the padding block
+        assert_eq!(aes128_cbc_decrypt(&key, &iv, &ct), Err(Error::Decrypt));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_content_and_length() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

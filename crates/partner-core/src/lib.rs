@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod crypto;
+pub mod encoding;
+mod error;
+pub mod replay;
+mod secret;
+pub mod traits;
+#[cfg(feature = "token-source")]
+pub mod token;
+
+pub use clock::{Clock, FixedClock, Freshness, SystemClock, UnixTime};
+pub use error::{Error, ErrorKind, HasErrorKind};
+pub use replay::{InMemoryReplayGuard, ReplayGuard};
+pub use secret::Secret;
+pub use traits::{LoginLinkIssuer, LoginVerifier, MessageSigner, MessageVerifier};

@@ -1,0 +1,182 @@
+//! Single use of tokens and signed links.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Mutex, PoisonError};
+
+use crate::crypto::{SHA256_LEN, sha256};
+use crate::{Error, UnixTime};
+
+/// Remembers which one-time values (a multipass, a launch token, a link
+/// signature) were already used, until they would have expired anyway.
+///
+/// Verifiers call it last, after the signature and the time window passed,
+/// so that a forged or stale value never takes a place in the guard.
+///
+/// ```
+/// use partner_core::{Error, InMemoryReplayGuard, ReplayGuard, UnixTime};
+///
+/// let guard = InMemoryReplayGuard::new(10_000);
+/// let now = UnixTime::from_secs(1_000);
+/// let expires = UnixTime::from_secs(1_300);
+/// assert_eq!(guard.check_and_record(b"sig-1", expires, now), Ok(()));
+/// assert_eq!(guard.check_and_record(b"sig-1", expires, now), Err(Error::Replayed));
+/// ```
+pub trait ReplayGuard: Send + Sync {
+    /// Records `id` as used until `expires_at`. Returns [`Error::Replayed`]
+    /// if it was recorded before and has not expired at `now`.
+    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error>;
+}
+
+impl<G: ReplayGuard + ?Sized> ReplayGuard for std::sync::Arc<G> {
+    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+        (**self).check_and_record(id, expires_at, now)
+    }
+}
+
+impl<G: ReplayGuard + ?Sized> ReplayGuard for &G {
+    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+        (**self).check_and_record(id, expires_at, now)
+    }
+}
+
+/// An in-process [`ReplayGuard`] with a time-to-live per entry and a hard cap.
+///
+/// - It stores the SHA-256 of each id, never the id itself (ids are often
+///   tokens, which are secrets).
+/// - Entries whose expiry has passed are evicted on every call, oldest
+///   expiry first, so memory follows the number of *live* entries.
+/// - When `capacity` live entries are held, a new id is refused with
+///   [`Error::ReplayGuardFull`]: the guard fails closed rather than forget a
+///   value that could still be replayed.
+///
+/// For several processes behind a load balancer, implement [`ReplayGuard`]
+/// on a shared store (Redis `SET NX EX`, a database unique key).
+#[derive(Debug)]
+pub struct InMemoryReplayGuard {
+    capacity: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    expiry_of: HashMap<[u8; SHA256_LEN], i64>,
+    by_expiry: BinaryHeap<Reverse<(i64, [u8; SHA256_LEN])>>,
+}
+
+impl InMemoryReplayGuard {
+    /// A guard that holds at most `capacity` live entries.
+    pub fn new(capacity: usize) -> Self {
+        InMemoryReplayGuard { capacity, state: Mutex::new(State::default()) }
+    }
+
+    /// The number of live entries held (after the last eviction).
+    pub fn len(&self) -> usize {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).expiry_of.len()
+    }
+
+    /// Whether no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl State {
+    fn evict_expired(&mut self, now: i64) {
+        while let Some(Reverse((expiry, key))) = self.by_expiry.peek().copied() {
+            if expiry >= now {
+                break;
+            }
+            self.by_expiry.pop();
+            // A key recorded again later has a newer heap entry; only the
+            // entry matching the current expiry removes it.
+            if self.expiry_of.get(&key) == Some(&expiry) {
+                self.expiry_of.remove(&key);
+            }
+        }
+    }
+}
+
+impl ReplayGuard for InMemoryReplayGuard {
+    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+        let key = sha256(id);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.evict_expired(now.as_secs());
+        if state.expiry_of.contains_key(&key) {
+            return Err(Error::Replayed);
+        }
+        if expires_at < now {
+            // Already expired: nothing to remember, and the caller's time
+            // check is what refuses it.
+            return Ok(());
+        }
+        if state.expiry_of.len() >= self.capacity {
+            return Err(Error::ReplayGuardFull);
+        }
+        state.expiry_of.insert(key, expires_at.as_secs());
+        state.by_expiry.push(Reverse((expires_at.as_secs(), key)));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> UnixTime {
+        UnixTime::from_secs(s)
+    }
+
+    #[test]
+    fn entries_expire_and_are_evicted() {
+        let g = InMemoryReplayGuard::new(100);
+        assert_eq!(g.check_and_record(b"a", t(110), t(100)), Ok(()));
+        assert_eq!(g.check_and_record(b"b", t(200), t(100)), Ok(()));
+        assert_eq!(g.len(), 2);
+        assert_eq!(g.check_and_record(b"a", t(110), t(110)), Err(Error::Replayed));
+        // After a's expiry it is forgotten (and may be used again: the
+        // verifier's own time window refuses it by then).
+        assert_eq!(g.check_and_record(b"c", t(300), t(111)), Ok(()));
+        assert_eq!(g.len(), 2, "a was evicted");
+        assert_eq!(g.check_and_record(b"b", t(200), t(150)), Err(Error::Replayed));
+    }
+
+    #[test]
+    fn full_guard_fails_closed_until_entries_expire() {
+        let g = InMemoryReplayGuard::new(2);
+        assert_eq!(g.check_and_record(b"1", t(50), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(b"2", t(60), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(b"3", t(60), t(0)), Err(Error::ReplayGuardFull));
+        assert_eq!(g.check_and_record(b"1", t(50), t(0)), Err(Error::Replayed));
+        assert_eq!(g.check_and_record(b"3", t(60), t(51)), Ok(()));
+        assert_eq!(g.len(), 2);
+    }
+
+    #[test]
+    fn re_recorded_key_keeps_its_newer_expiry() {
+        let g = InMemoryReplayGuard::new(10);
+        assert_eq!(g.check_and_record(b"k", t(10), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(b"k", t(100), t(11)), Ok(()));
+        assert_eq!(g.check_and_record(b"k", t(100), t(50)), Err(Error::Replayed));
+        assert!(!g.is_empty());
+    }
+
+    #[test]
+    fn memory_is_bounded_over_a_long_run() {
+        let g = InMemoryReplayGuard::new(64);
+        for i in 0..10_000i64 {
+            let id = i.to_le_bytes();
+            assert_eq!(g.check_and_record(&id, t(i + 30), t(i)), Ok(()), "at {i}");
+            assert!(g.len() <= 31);
+        }
+        let state = g.state.lock().unwrap();
+        assert!(state.by_expiry.len() <= 31);
+    }
+
+    #[test]
+    fn already_expired_value_is_not_stored() {
+        let g = InMemoryReplayGuard::new(1);
+        assert_eq!(g.check_and_record(b"old", t(5), t(10)), Ok(()));
+        assert!(g.is_empty());
+    }
+}

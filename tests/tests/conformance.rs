@@ -1,0 +1,143 @@
+//! The workspace's conformance vectors, run under `cargo test` exactly as
+//! `cargo xtask conformance` runs them, and tests of the harness itself.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use std::path::{Path, PathBuf};
+
+use partner_core::conformance::{Input, Output, Provider, Report, RunError, Suite, run_dirs, run_text};
+use partner_core::crypto::hmac_sha256;
+use partner_core::encoding::hex_encode;
+use serde_json::json;
+
+#[test]
+fn workspace_vectors_all_pass() {
+    let report = xtask::conformance::run(&[xtask::conformance::default_vectors_dir()], None)
+        .expect("tests/vectors is readable");
+    let failures: Vec<String> = report
+        .failures()
+        .map(|(c, f)| format!("{} [{}]: expected {} got {}", c.file.display(), c.case, f.expected, f.got))
+        .collect();
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(report.passed() > 0, "no vectors ran");
+}
+
+/// The published examples of `shared/` run without crashing: every case
+/// either passes or fails with a reason, none is skipped.
+#[test]
+fn shared_examples_are_all_accounted_for() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/examples");
+    if !dir.is_dir() {
+        // Outside the project's checkout layout (a packaged crate): nothing to compare.
+        return;
+    }
+    let report = xtask::conformance::run(std::slice::from_ref(&dir), None).expect("examples are readable");
+    let total: usize = count_cases(&dir);
+    assert_eq!(report.cases.len(), total);
+    for (case, failure) in report.failures() {
+        assert!(
+            failure.got.starts_with("no suite for provider ") || failure.got.contains("does not implement"),
+            "{} [{}]: {}",
+            case.file.display(),
+            case.case,
+            failure.got
+        );
+    }
+}
+
+fn count_cases(dir: &Path) -> usize {
+    partner_core::conformance::vector_files(dir)
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            v["cases"].as_array().unwrap().len()
+        })
+        .sum()
+}
+
+/// A suite written from FORMAT.md for one kind, to test the harness with.
+struct LaunchSignatureOnly;
+
+impl Suite for LaunchSignatureOnly {
+    fn provider(&self) -> Provider {
+        Provider::Teapplix
+    }
+    fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
+        match kind {
+            "launch-signature" => {
+                let key = input.str("signature_key")?;
+                let uri = input.str("uri")?;
+                let sig = hex_encode(hmac_sha256(key.as_bytes(), uri.as_bytes()));
+                Ok(Output::from_iter([("signature".to_owned(), json!(sig))]))
+            }
+            _ => Err(RunError::UnsupportedKind),
+        }
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/harness")
+}
+
+fn run_fixture(name: &str) -> Report {
+    let path = fixtures().join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    run_text(&path, &text, &[&LaunchSignatureOnly]).unwrap()
+}
+
+fn got_of(report: &Report, case: &str) -> Option<String> {
+    let c = report.cases.iter().find(|c| c.case == case).unwrap_or_else(|| panic!("no case {case}"));
+    c.failure.as_ref().map(|f| f.got.clone())
+}
+
+#[test]
+fn harness_passes_and_fails_on_values() {
+    let r = run_fixture("pass/launch-signature.json");
+    assert_eq!((r.passed(), r.failed()), (3, 1), "{r:#?}");
+    assert_eq!(got_of(&r, "docs-example"), None);
+    assert_eq!(got_of(&r, "missing-uri-is-malformed"), None);
+    assert_eq!(got_of(&r, "wrong-error-kind").as_deref(), Some("error: malformed"));
+    let tallies = r.tallies();
+    let t = tallies[&("teapplix".to_owned(), "launch-signature".to_owned())];
+    assert_eq!((t.passed, t.failed), (3, 1));
+}
+
+#[test]
+fn harness_never_skips_unknown_things() {
+    let r = run_fixture("broken/unknown-fields.json");
+    assert_eq!(r.passed(), 0);
+    assert_eq!(
+        got_of(&r, "unknown-input").as_deref(),
+        Some("unknown input field \"ur\" for kind launch-signature")
+    );
+    assert_eq!(
+        got_of(&r, "unknown-expect").as_deref(),
+        Some("unknown expect field \"sig\" for kind launch-signature")
+    );
+    assert_eq!(got_of(&r, "unknown-error-kind").as_deref(), Some("unknown error kind \"forged\""));
+
+    let r = run_fixture("broken/unknown-kind.json");
+    assert_eq!(got_of(&r, "a").as_deref(), Some("unknown kind \"launch-uri\" for provider teapplix"));
+    let r = run_fixture("broken/unknown-provider.json");
+    assert_eq!(got_of(&r, "a").as_deref(), Some("unknown provider \"tea\""));
+    let r = run_fixture("broken/no-suite.json");
+    assert_eq!(got_of(&r, "a").as_deref(), Some("no suite for provider blendr"));
+    let r = run_fixture("broken/unsupported-kind.json");
+    assert_eq!(
+        got_of(&r, "a").as_deref(),
+        Some("the teapplix suite does not implement kind launch-url")
+    );
+    let r = run_fixture("broken/format-2.json");
+    assert_eq!(got_of(&r, "(file)").as_deref(), Some("format 2, this runner reads format 1"));
+}
+
+#[test]
+fn unreadable_json_is_a_load_error_and_filters_apply() {
+    let err = run_text(Path::new("x.json"), "{not json", &[&LaunchSignatureOnly]).unwrap_err();
+    assert!(err.to_string().starts_with("cannot parse x.json as JSON"), "{err}");
+    assert!(run_dirs(&[fixtures().join("does-not-exist")], None, &[]).is_err());
+    let only_blendr = run_dirs(&[fixtures().join("pass")], Some(Provider::Blendr), &[&LaunchSignatureOnly]).unwrap();
+    assert!(only_blendr.cases.is_empty());
+    let only_teapplix = run_dirs(&[fixtures().join("pass")], Some(Provider::Teapplix), &[&LaunchSignatureOnly]).unwrap();
+    assert_eq!(only_teapplix.cases.len(), 4);
+}

@@ -1,0 +1,76 @@
+//! `cargo xtask <command>`; see `cargo xtask --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use partner_core::conformance::Provider;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Workspace automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the conformance vectors (format 1) through every provider's suite.
+    ///
+    /// Exit status: 0 when every case passes, 1 when any fails, 2 when a
+    /// file cannot be read or no vector file is found.
+    Conformance {
+        /// A folder of vector files, searched recursively for `*.json`
+        /// (repeatable; default: the workspace's tests/vectors).
+        #[arg(long = "vectors", value_name = "DIR")]
+        vectors: Vec<PathBuf>,
+        /// Only run the files of this provider.
+        #[arg(long, value_name = "NAME", value_parser = parse_provider)]
+        provider: Option<Provider>,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_provider(name: &str) -> Result<Provider, String> {
+    name.parse().map_err(|e| format!("{e}"))
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
+    }
+}
+
+fn conformance(mut dirs: Vec<PathBuf>, provider: Option<Provider>, json: bool) -> ExitCode {
+    if dirs.is_empty() {
+        dirs.push(xtask::conformance::default_vectors_dir());
+    }
+    let report = match xtask::conformance::run(&dirs, provider) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if report.cases.is_empty() {
+        eprintln!("error: no vector files found under {}", display_dirs(&dirs));
+        return ExitCode::from(2);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        xtask::conformance::write_json(&report, &mut stdout)
+    } else {
+        xtask::conformance::write_text(&report, &mut stdout)
+    };
+    if let Err(err) = written {
+        eprintln!("error: cannot write the report: {err}");
+        return ExitCode::from(2);
+    }
+    if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn display_dirs(dirs: &[PathBuf]) -> String {
+    dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+}
