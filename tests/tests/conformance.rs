@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::{Path, PathBuf};
 
-use partner_core::conformance::{Input, Output, Provider, Report, RunError, Suite, run_dirs, run_text};
+use partner_core::conformance::{
+    Input, Output, Provider, Report, RunError, Suite, run_dirs, run_text,
+};
 use partner_core::crypto::hmac_sha256;
 use partner_core::encoding::hex_encode;
 use serde_json::json;
@@ -15,7 +17,9 @@ fn workspace_vectors_all_pass() {
         .expect("tests/vectors is readable");
     let failures: Vec<String> = report
         .failures()
-        .map(|(c, f)| format!("{} [{}]: expected {} got {}", c.file.display(), c.case, f.expected, f.got))
+        .map(|(c, f)| {
+            format!("{} [{}]: expected {} got {}", c.file.display(), c.case, f.expected, f.got)
+        })
         .collect();
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
     assert!(report.passed() > 0, "no vectors ran");
@@ -30,12 +34,14 @@ fn shared_examples_are_all_accounted_for() {
         // Outside the project's checkout layout (a packaged crate): nothing to compare.
         return;
     }
-    let report = xtask::conformance::run(std::slice::from_ref(&dir), None).expect("examples are readable");
+    let report =
+        xtask::conformance::run(std::slice::from_ref(&dir), None).expect("examples are readable");
     let total: usize = count_cases(&dir);
     assert_eq!(report.cases.len(), total);
     for (case, failure) in report.failures() {
         assert!(
-            failure.got.starts_with("no suite for provider ") || failure.got.contains("does not implement"),
+            failure.got.starts_with("no suite for provider ")
+                || failure.got.contains("does not implement"),
             "{} [{}]: {}",
             case.file.display(),
             case.case,
@@ -49,7 +55,8 @@ fn count_cases(dir: &Path) -> usize {
         .unwrap()
         .iter()
         .map(|f| {
-            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
             v["cases"].as_array().unwrap().len()
         })
         .sum()
@@ -86,7 +93,8 @@ fn run_fixture(name: &str) -> Report {
 }
 
 fn got_of(report: &Report, case: &str) -> Option<String> {
-    let c = report.cases.iter().find(|c| c.case == case).unwrap_or_else(|| panic!("no case {case}"));
+    let c =
+        report.cases.iter().find(|c| c.case == case).unwrap_or_else(|| panic!("no case {case}"));
     c.failure.as_ref().map(|f| f.got.clone())
 }
 
@@ -117,7 +125,10 @@ fn harness_never_skips_unknown_things() {
     assert_eq!(got_of(&r, "unknown-error-kind").as_deref(), Some("unknown error kind \"forged\""));
 
     let r = run_fixture("broken/unknown-kind.json");
-    assert_eq!(got_of(&r, "a").as_deref(), Some("unknown kind \"launch-uri\" for provider teapplix"));
+    assert_eq!(
+        got_of(&r, "a").as_deref(),
+        Some("unknown kind \"launch-uri\" for provider teapplix")
+    );
     let r = run_fixture("broken/unknown-provider.json");
     assert_eq!(got_of(&r, "a").as_deref(), Some("unknown provider \"tea\""));
     let r = run_fixture("broken/no-suite.json");
@@ -136,8 +147,12 @@ fn unreadable_json_is_a_load_error_and_filters_apply() {
     let err = run_text(Path::new("x.json"), "{not json", &[&LaunchSignatureOnly]).unwrap_err();
     assert!(err.to_string().starts_with("cannot parse x.json as JSON"), "{err}");
     assert!(run_dirs(&[fixtures().join("does-not-exist")], None, &[]).is_err());
-    let only_blendr = run_dirs(&[fixtures().join("pass")], Some(Provider::Blendr), &[&LaunchSignatureOnly]).unwrap();
+    let only_blendr =
+        run_dirs(&[fixtures().join("pass")], Some(Provider::Blendr), &[&LaunchSignatureOnly])
+            .unwrap();
     assert!(only_blendr.cases.is_empty());
-    let only_teapplix = run_dirs(&[fixtures().join("pass")], Some(Provider::Teapplix), &[&LaunchSignatureOnly]).unwrap();
+    let only_teapplix =
+        run_dirs(&[fixtures().join("pass")], Some(Provider::Teapplix), &[&LaunchSignatureOnly])
+            .unwrap();
     assert_eq!(only_teapplix.cases.len(), 4);
 }

@@ -77,7 +77,12 @@ pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         kinds: report
             .tallies()
             .into_iter()
-            .map(|((provider, kind), t)| JsonTally { provider, kind, passed: t.passed, failed: t.failed })
+            .map(|((provider, kind), t)| JsonTally {
+                provider,
+                kind,
+                passed: t.passed,
+                failed: t.failed,
+            })
             .collect(),
         cases: &report.cases,
     };

@@ -244,7 +244,10 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_millis(1500);
         assert_eq!(UnixTime::from_system_time(t).as_secs(), 1);
         assert_eq!(UnixTime::from_secs(-5).to_system_time(), UNIX_EPOCH - Duration::from_secs(5));
-        assert_eq!(UnixTime::from_secs(i64::MAX).saturating_add(Duration::from_secs(9)).as_secs(), i64::MAX);
+        assert_eq!(
+            UnixTime::from_secs(i64::MAX).saturating_add(Duration::from_secs(9)).as_secs(),
+            i64::MAX
+        );
         assert_eq!(UnixTime::from_secs(i64::MIN).saturating_sub(Duration::MAX).as_secs(), i64::MIN);
     }
 
@@ -256,13 +259,19 @@ mod tests {
         assert_eq!(w.check(UnixTime::from_secs(89), now), Err(Error::Expired));
         assert_eq!(w.check(UnixTime::from_secs(105), now), Ok(()));
         assert_eq!(w.check(UnixTime::from_secs(106), now), Err(Error::NotYetValid));
-        assert_eq!(w.check(UnixTime::from_secs(i64::MIN), UnixTime::from_secs(i64::MAX)), Err(Error::Expired));
+        assert_eq!(
+            w.check(UnixTime::from_secs(i64::MIN), UnixTime::from_secs(i64::MAX)),
+            Err(Error::Expired)
+        );
         assert_eq!(
             w.check(UnixTime::from_secs(i64::MAX), UnixTime::from_secs(i64::MIN)),
             Err(Error::NotYetValid)
         );
         let huge = Freshness::new(Duration::MAX, Duration::MAX);
-        assert_eq!(huge.check(UnixTime::from_secs(i64::MIN), UnixTime::from_secs(i64::MAX)), Ok(()));
+        assert_eq!(
+            huge.check(UnixTime::from_secs(i64::MIN), UnixTime::from_secs(i64::MAX)),
+            Ok(())
+        );
     }
 
     #[test]

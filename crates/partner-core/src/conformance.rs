@@ -572,10 +572,8 @@ pub fn run_value(path: &Path, file: &Value, suites: &[&dyn Suite]) -> Report {
     // Whatever is wrong with the file's provider or kind fails every case.
     let provider = provider_name.parse::<Provider>();
     let spec = provider.as_ref().ok().and_then(|p| kind_spec(*p, &kind_name));
-    let suite = provider
-        .as_ref()
-        .ok()
-        .and_then(|p| suites.iter().find(|s| s.provider() == *p).copied());
+    let suite =
+        provider.as_ref().ok().and_then(|p| suites.iter().find(|s| s.provider() == *p).copied());
 
     let mut report = Report::default();
     for (index, case) in cases.iter().enumerate() {
@@ -584,9 +582,9 @@ pub fn run_value(path: &Path, file: &Value, suites: &[&dyn Suite]) -> Report {
             .and_then(Value::as_str)
             .map_or_else(|| format!("#{index}"), str::to_owned);
         let expect_text = case.get("expect").map_or_else(|| "(none)".to_owned(), Value::to_string);
-        let failure = run_case(case, &provider_name, &kind_name, spec, suite).err().map(|got| {
-            Failure { expected: expect_text, got }
-        });
+        let failure = run_case(case, &provider_name, &kind_name, spec, suite)
+            .err()
+            .map(|got| Failure { expected: expect_text, got });
         report.cases.push(report_for(name, failure));
     }
     report
@@ -602,7 +600,8 @@ fn run_case(
     let provider: Provider =
         provider_name.parse().map_err(|_| format!("unknown provider {provider_name:?}"))?;
     let spec = spec.ok_or_else(|| format!("unknown kind {kind_name:?} for provider {provider}"))?;
-    let input = case.get("input").and_then(Value::as_object).ok_or("case has no \"input\" object")?;
+    let input =
+        case.get("input").and_then(Value::as_object).ok_or("case has no \"input\" object")?;
     if let Some(unknown) = input.keys().find(|k| !spec.inputs.contains(&k.as_str())) {
         return Err(format!("unknown input field {unknown:?} for kind {kind_name}"));
     }

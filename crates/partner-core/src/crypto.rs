@@ -204,10 +204,8 @@ mod tests {
             hex_encode(tag),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
         );
-        let tag = hmac_sha256(
-            &[0xaa; 131],
-            b"Test Using Larger Than Block-Size Key - Hash Key First",
-        );
+        let tag =
+            hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
         assert_eq!(
             hex_encode(tag),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
@@ -242,14 +240,10 @@ mod tests {
     // of a whole block adds a 17th..32nd byte that we then check decrypts away.
     #[test]
     fn aes_cbc_matches_sp800_38a() {
-        let key: [u8; 16] = hex_decode("2b7e151628aed2a6abf7158809cf4f3c")
-            .unwrap()
-            .try_into()
-            .unwrap();
-        let iv: [u8; 16] = hex_decode("000102030405060708090a0b0c0d0e0f")
-            .unwrap()
-            .try_into()
-            .unwrap();
+        let key: [u8; 16] =
+            hex_decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap().try_into().unwrap();
+        let iv: [u8; 16] =
+            hex_decode("000102030405060708090a0b0c0d0e0f").unwrap().try_into().unwrap();
         let pt = hex_decode("6bc1bee22e409f96e93d7e117393172a").unwrap();
         let ct = aes128_cbc_encrypt(&key, &iv, &pt);
         assert_eq!(ct.len(), 32);

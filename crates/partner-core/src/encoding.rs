@@ -5,8 +5,10 @@ use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE_NO_PAD};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{
+    GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE_NO_PAD,
+};
 
 use crate::Error;
 
@@ -269,10 +271,16 @@ mod tests {
 
     #[test]
     fn hex_errors_say_what_is_wrong() {
-        assert_eq!(hex_decode("0g").unwrap_err(), Error::Malformed("hex: character outside 0-9a-fA-F"));
+        assert_eq!(
+            hex_decode("0g").unwrap_err(),
+            Error::Malformed("hex: character outside 0-9a-fA-F")
+        );
         assert_eq!(hex_decode("0").unwrap_err(), Error::Malformed("hex: odd number of digits"));
         let mut buf = [0u8; 2];
-        assert_eq!(hex_decode_into("00", &mut buf).unwrap_err(), Error::Malformed("hex: wrong length"));
+        assert_eq!(
+            hex_decode_into("00", &mut buf).unwrap_err(),
+            Error::Malformed("hex: wrong length")
+        );
         assert_eq!(hex_decode_into("0aFF", &mut buf), Ok(()));
         assert_eq!(buf, [0x0a, 0xff]);
     }

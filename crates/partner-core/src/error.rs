@@ -73,10 +73,7 @@ impl FromStr for ErrorKind {
     type Err = UnknownErrorKind;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ErrorKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or(UnknownErrorKind)
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or(UnknownErrorKind)
     }
 }
 

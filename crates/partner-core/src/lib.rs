@@ -9,9 +9,9 @@ pub mod encoding;
 mod error;
 pub mod replay;
 mod secret;
-pub mod traits;
 #[cfg(feature = "token-source")]
 pub mod token;
+pub mod traits;
 
 pub use clock::{Clock, FixedClock, Freshness, SystemClock, UnixTime};
 pub use error::{Error, ErrorKind, HasErrorKind};

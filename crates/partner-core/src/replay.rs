@@ -25,17 +25,28 @@ use crate::{Error, UnixTime};
 pub trait ReplayGuard: Send + Sync {
     /// Records `id` as used until `expires_at`. Returns [`Error::Replayed`]
     /// if it was recorded before and has not expired at `now`.
-    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error>;
+    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime)
+    -> Result<(), Error>;
 }
 
 impl<G: ReplayGuard + ?Sized> ReplayGuard for std::sync::Arc<G> {
-    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+    fn check_and_record(
+        &self,
+        id: &[u8],
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), Error> {
         (**self).check_and_record(id, expires_at, now)
     }
 }
 
 impl<G: ReplayGuard + ?Sized> ReplayGuard for &G {
-    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+    fn check_and_record(
+        &self,
+        id: &[u8],
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), Error> {
         (**self).check_and_record(id, expires_at, now)
     }
 }
@@ -98,7 +109,12 @@ impl State {
 }
 
 impl ReplayGuard for InMemoryReplayGuard {
-    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+    fn check_and_record(
+        &self,
+        id: &[u8],
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), Error> {
         let key = sha256(id);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.evict_expired(now.as_secs());

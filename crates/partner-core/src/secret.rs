@@ -106,9 +106,7 @@ mod tests {
         struct Credentials {
             key: Secret,
         }
-        let c = Credentials {
-            key: Secret::from("hunter2"),
-        };
+        let c = Credentials { key: Secret::from("hunter2") };
         let text = format!("{c:?} {c:#?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("[REDACTED]"));

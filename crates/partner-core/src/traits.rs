@@ -82,7 +82,8 @@ pub trait LoginLinkIssuer {
     type Error: HasErrorKind;
 
     /// Builds the link, signed for the time `now`.
-    fn issue_link(&self, request: &Self::Request, now: UnixTime) -> Result<Self::Link, Self::Error>;
+    fn issue_link(&self, request: &Self::Request, now: UnixTime)
+    -> Result<Self::Link, Self::Error>;
 }
 
 /// The receiving side of a login handoff: checks what arrived (a URL, a
