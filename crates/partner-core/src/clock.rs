@@ -93,7 +93,7 @@ impl From<SystemTime> for UnixTime {
 /// clock.advance(Duration::from_secs(90));
 /// assert_eq!(clock.unix_time().as_secs(), 1_700_000_090);
 /// ```
-pub trait Clock: Send + Sync {
+pub trait Clock: fmt::Debug + Send + Sync {
     /// The current time.
     fn now(&self) -> SystemTime;
 

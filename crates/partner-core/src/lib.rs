@@ -1,18 +1,21 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod base_url;
 pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod crypto;
 pub mod encoding;
 mod error;
+pub mod random;
 pub mod replay;
 mod secret;
 #[cfg(feature = "token-source")]
 pub mod token;
 pub mod traits;
 
+pub use base_url::BaseUrl;
 pub use clock::{Clock, FixedClock, Freshness, SystemClock, UnixTime};
 pub use error::{Error, ErrorKind, HasErrorKind};
 pub use replay::{InMemoryReplayGuard, ReplayGuard};

@@ -1,0 +1,66 @@
+//! The conformance suite of this crate (feature `conformance`): the kinds
+//! `launch-signature`, `launch-url` and `launch-verify` of FORMAT.md.
+
+use std::time::Duration;
+
+use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
+use partner_core::{BaseUrl, UnixTime};
+use serde_json::json;
+
+use crate::{ClientVhost, LaunchSigner, LaunchVerifier};
+
+/// Runs Teapplix vectors with this crate's implementation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TeapplixSuite;
+
+fn secs(input: &Input<'_>, name: &str, default: Duration) -> Result<Duration, RunError> {
+    match input.opt_int(name)? {
+        None => Ok(default),
+        Some(n) => u64::try_from(n)
+            .map(Duration::from_secs)
+            .map_err(|_| RunError::Kind(partner_core::ErrorKind::Malformed)),
+    }
+}
+
+impl Suite for TeapplixSuite {
+    fn provider(&self) -> Provider {
+        Provider::Teapplix
+    }
+
+    fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
+        let key = input.str("signature_key")?;
+        match kind {
+            "launch-signature" => {
+                let signature = LaunchSigner::new(key).sign_uri(input.str("uri")?);
+                Ok(Output::from_iter([("signature".to_owned(), json!(signature))]))
+            }
+            "launch-url" => {
+                let base = input.str("base_url")?;
+                let vhost = input.str("client_vhost")?;
+                let token = input.str("access_token")?;
+                let ts = UnixTime::from_secs(input.int("ts")?);
+                let vhost = ClientVhost::new(vhost)?;
+                let signer = LaunchSigner::new(key).with_base_url(BaseUrl::parse(base)?);
+                let url = signer.launch_url(&vhost, token, ts);
+                Ok(Output::from_iter([("url".to_owned(), json!(url.as_str()))]))
+            }
+            "launch-verify" => {
+                let url = input.str("url")?;
+                let now = UnixTime::from_secs(input.int("now")?);
+                let max_age = secs(input, "max_age_secs", crate::DEFAULT_MAX_AGE)?;
+                let max_skew = secs(input, "max_skew_secs", crate::DEFAULT_MAX_SKEW)?;
+                let launch =
+                    LaunchVerifier::new(key).with_window(max_age, max_skew).verify_url(url, now)?;
+                Ok(Output::from_iter([
+                    ("client_vhost".to_owned(), json!(launch.client_vhost.as_str())),
+                    (
+                        "access_token".to_owned(),
+                        json!(launch.access_token.expose_str().unwrap_or_default()),
+                    ),
+                    ("ts".to_owned(), json!(launch.ts.as_secs())),
+                ]))
+            }
+            _ => Err(RunError::UnsupportedKind),
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! A fake Teapplix (feature `mock`): PSObtainToken and the launch endpoint,
+//! for real HTTP on 127.0.0.1.
+//!
+//! It does what Teapplix does, for real: checks the `APIToken` header and
+//! the PSClientID pairing, issues random single-use tokens that live 30
+//! minutes, and on `/h/<vhost>/te/lo.cgi` verifies the signature over the raw
+//! request target, the `ts` window, the token, its account and its single
+//! use, then answers with a logged-in page (or 403 and the reason). Any other
+//! `/api2/<Method>` answers, for a paired account, with a JSON echo of the
+//! call, so partners can exercise their API2 wrappers.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use partner_teapplix::fake::FakeTeapplix;
+//!
+//! let fake = FakeTeapplix::builder().pair("ps-client-1", "demo2").start(0).await?;
+//! println!("fake Teapplix at {}", fake.base_url());
+//! fake.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use partner_core::{Clock, Secret, SystemClock, UnixTime};
+use serde_json::json;
+
+use crate::obtain::API_TOKEN_HEADER;
+use crate::{ACCESS_TOKEN_LIFETIME, ClientVhost, LaunchVerifier};
+
+/// The API token the fake accepts unless configured otherwise.
+pub const DEFAULT_API_TOKEN: &str = "fake-teapplix-api-token";
+/// The signature key the fake verifies with unless configured otherwise.
+pub const DEFAULT_SIGNATURE_KEY: &str = "fake-teapplix-signature-key";
+/// Outstanding (issued, unused, unexpired) tokens the fake holds at most.
+pub const MAX_OUTSTANDING_TOKENS: usize = 10_000;
+
+/// Entry point of the fake; see [`FakeTeapplix::builder`].
+#[derive(Debug)]
+pub struct FakeTeapplix;
+
+impl FakeTeapplix {
+    /// A fake with the default credentials and no paired account.
+    pub fn builder() -> FakeTeapplixBuilder {
+        FakeTeapplixBuilder {
+            api_token: Secret::from(DEFAULT_API_TOKEN),
+            signature_key: Secret::from(DEFAULT_SIGNATURE_KEY),
+            pairs: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Configures the fake.
+#[derive(Debug)]
+#[must_use]
+pub struct FakeTeapplixBuilder {
+    api_token: Secret,
+    signature_key: Secret,
+    pairs: Vec<(String, String)>,
+    clock: Arc<dyn Clock>,
+}
+
+impl FakeTeapplixBuilder {
+    /// The partner API token the fake accepts in `APIToken`.
+    pub fn api_token(mut self, token: impl Into<Secret>) -> Self {
+        self.api_token = token.into();
+        self
+    }
+
+    /// The signature key launch URLs must be signed with.
+    pub fn signature_key(mut self, key: impl Into<Secret>) -> Self {
+        self.signature_key = key.into();
+        self
+    }
+
+    /// Pairs a partner's PSClientID with a Teapplix account (ClientVHOST).
+    pub fn pair(
+        mut self,
+        ps_client_id: impl Into<String>,
+        client_vhost: impl Into<String>,
+    ) -> Self {
+        self.pairs.push((ps_client_id.into(), client_vhost.into()));
+        self
+    }
+
+    /// Where the fake reads the time (tokens expire by it).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The fake as an axum `Router`, to mount in a server of your own.
+    ///
+    /// Fails when a paired ClientVHOST is not a safe path segment.
+    pub fn into_router(self) -> Result<Router, crate::Error> {
+        let pairs = self
+            .pairs
+            .into_iter()
+            .map(|(id, vhost)| ClientVhost::new(vhost).map(|v| (id, v)))
+            .collect::<Result<HashMap<_, _>, _>>()?;
+        let state = Arc::new(FakeState {
+            api_token: self.api_token,
+            verifier: LaunchVerifier::new(self.signature_key),
+            pairs,
+            clock: self.clock,
+            tokens: Mutex::new(HashMap::new()),
+        });
+        Ok(Router::new()
+            .route("/api2/PSObtainToken", get(obtain_token))
+            .route("/api2/{method}", get(api2_echo).post(api2_echo))
+            .route("/h/{vhost}/te/lo.cgi", get(launch))
+            .with_state(state))
+    }
+
+    /// Serves the fake on `127.0.0.1:port` (0 picks a free port) until
+    /// [`RunningFake::shutdown`] or drop.
+    pub async fn start(self, port: u16) -> std::io::Result<RunningFake> {
+        let router = self
+            .into_router()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::warn!(error = %err, "fake teapplix stopped with an error");
+            }
+        });
+        tracing::debug!(%addr, "fake teapplix listening");
+        Ok(RunningFake { addr, stop: Some(stop), task: Some(task) })
+    }
+}
+
+/// A fake serving on loopback. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningFake {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningFake {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: both the API and the app host.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningFake {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+struct FakeState {
+    api_token: Secret,
+    verifier: LaunchVerifier,
+    pairs: HashMap<String, ClientVhost>,
+    clock: Arc<dyn Clock>,
+    tokens: Mutex<HashMap<String, IssuedToken>>,
+}
+
+struct IssuedToken {
+    vhost: ClientVhost,
+    expires_at: UnixTime,
+}
+
+fn api_error(status: StatusCode, message: &str, description: &str) -> Response {
+    let body = json!({"Code": status.as_u16(), "Message": message, "Description": [description]});
+    (status, Json(body)).into_response()
+}
+
+/// The paired account of an authorised API2 request, or the error answer.
+fn authorise(
+    state: &FakeState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<ClientVhost, Response> {
+    let token = headers.get(API_TOKEN_HEADER).map(|v| v.as_bytes());
+    if !token.is_some_and(|t| state.api_token.ct_eq(t)) {
+        return Err(api_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "missing or invalid APIToken header",
+        ));
+    }
+    let Some(id) = params.get("PSClientID").filter(|id| !id.is_empty()) else {
+        return Err(api_error(StatusCode::BAD_REQUEST, "Bad Request", "PSClientID is required"));
+    };
+    state.pairs.get(id).cloned().ok_or_else(|| {
+        api_error(StatusCode::NOT_FOUND, "Not Found", "no account is paired with this PSClientID")
+    })
+}
+
+async fn obtain_token(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let vhost = match authorise(&state, &headers, &params) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let now = state.clock.unix_time();
+    let token = partner_core::random::token(24);
+    {
+        let mut tokens = state.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        tokens.retain(|_, t| now < t.expires_at);
+        if tokens.len() >= MAX_OUTSTANDING_TOKENS {
+            return api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "too many outstanding tokens",
+            );
+        }
+        tokens.insert(
+            token.clone(),
+            IssuedToken {
+                vhost: vhost.clone(),
+                expires_at: now.saturating_add(ACCESS_TOKEN_LIFETIME),
+            },
+        );
+    }
+    tracing::debug!(vhost = vhost.as_str(), "fake teapplix issued a token");
+    Json(json!({"ClientVHOST": vhost.as_str(), "AccessToken": token})).into_response()
+}
+
+async fn api2_echo(
+    State(state): State<Arc<FakeState>>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    match authorise(&state, &headers, &params) {
+        Ok(vhost) => {
+            Json(json!({"Method": method, "ClientVHOST": vhost.as_str(), "Params": params}))
+                .into_response()
+        }
+        Err(answer) => answer,
+    }
+}
+
+fn refuse(reason: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("launch refused: {reason}\n"),
+    )
+        .into_response()
+}
+
+async fn launch(State(state): State<Arc<FakeState>>, uri: Uri) -> Response {
+    let now = state.clock.unix_time();
+    let target = uri.path_and_query().map_or("", |pq| pq.as_str());
+    let launch = match state.verifier.verify_request_target(target, now) {
+        Ok(launch) => launch,
+        Err(err) => return refuse(&err.to_string()),
+    };
+    let Some(token) = launch.access_token.expose_str() else {
+        return refuse("unknown access token");
+    };
+    {
+        let mut tokens = state.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        match tokens.get(token) {
+            None => return refuse("unknown or already used access token"),
+            Some(issued) if issued.vhost != launch.client_vhost => {
+                return refuse("access token was issued for another account");
+            }
+            Some(issued) if now >= issued.expires_at => {
+                tokens.remove(token);
+                return refuse("access token expired");
+            }
+            Some(_) => {
+                tokens.remove(token);
+            }
+        }
+    }
+    let session = partner_core::random::token(16);
+    let vhost = launch.client_vhost.as_str();
+    let page = format!(
+        "<!doctype html><html><head><title>Teapplix - {vhost}</title></head>\
+         <body><h1>Logged in</h1><p id=\"account\">{vhost}</p></body></html>\n"
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (
+                header::SET_COOKIE,
+                format!("teapplix_session={session}; Path=/h/{vhost}/; HttpOnly; SameSite=Lax"),
+            ),
+        ],
+        page,
+    )
+        .into_response()
+}
