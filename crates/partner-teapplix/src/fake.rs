@@ -192,31 +192,40 @@ struct IssuedToken {
     expires_at: UnixTime,
 }
 
-fn api_error(status: StatusCode, message: &str, description: &str) -> Response {
-    let body = json!({"Code": status.as_u16(), "Message": message, "Description": [description]});
-    (status, Json(body)).into_response()
+/// An API2 error answer: status, `Message`, one `Description` line.
+struct ApiRefusal(StatusCode, &'static str, &'static str);
+
+impl IntoResponse for ApiRefusal {
+    fn into_response(self) -> Response {
+        let ApiRefusal(status, message, description) = self;
+        let body =
+            json!({"Code": status.as_u16(), "Message": message, "Description": [description]});
+        (status, Json(body)).into_response()
+    }
 }
 
-/// The paired account of an authorised API2 request, or the error answer.
+/// The paired account of an authorised API2 request.
 fn authorise(
     state: &FakeState,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-) -> Result<ClientVhost, Response> {
+) -> Result<ClientVhost, ApiRefusal> {
     let token = headers.get(API_TOKEN_HEADER).map(|v| v.as_bytes());
     if !token.is_some_and(|t| state.api_token.ct_eq(t)) {
-        return Err(api_error(
+        return Err(ApiRefusal(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "missing or invalid APIToken header",
         ));
     }
     let Some(id) = params.get("PSClientID").filter(|id| !id.is_empty()) else {
-        return Err(api_error(StatusCode::BAD_REQUEST, "Bad Request", "PSClientID is required"));
+        return Err(ApiRefusal(StatusCode::BAD_REQUEST, "Bad Request", "PSClientID is required"));
     };
-    state.pairs.get(id).cloned().ok_or_else(|| {
-        api_error(StatusCode::NOT_FOUND, "Not Found", "no account is paired with this PSClientID")
-    })
+    state.pairs.get(id).cloned().ok_or(ApiRefusal(
+        StatusCode::NOT_FOUND,
+        "Not Found",
+        "no account is paired with this PSClientID",
+    ))
 }
 
 async fn obtain_token(
@@ -226,7 +235,7 @@ async fn obtain_token(
 ) -> Response {
     let vhost = match authorise(&state, &headers, &params) {
         Ok(v) => v,
-        Err(answer) => return answer,
+        Err(refusal) => return refusal.into_response(),
     };
     let now = state.clock.unix_time();
     let token = partner_core::random::token(24);
@@ -234,11 +243,12 @@ async fn obtain_token(
         let mut tokens = state.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         tokens.retain(|_, t| now < t.expires_at);
         if tokens.len() >= MAX_OUTSTANDING_TOKENS {
-            return api_error(
+            return ApiRefusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service Unavailable",
                 "too many outstanding tokens",
-            );
+            )
+            .into_response();
         }
         tokens.insert(
             token.clone(),
@@ -263,7 +273,7 @@ async fn api2_echo(
             Json(json!({"Method": method, "ClientVHOST": vhost.as_str(), "Params": params}))
                 .into_response()
         }
-        Err(answer) => answer,
+        Err(refusal) => refusal.into_response(),
     }
 }
 

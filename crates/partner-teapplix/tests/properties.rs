@@ -1,0 +1,80 @@
+//! Property tests of the launch URL: round trips and no panics.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::time::Duration;
+
+use partner_teapplix::{ClientVhost, LaunchSigner, LaunchVerifier, UnixTime};
+use proptest::prelude::*;
+
+const KEY: &str = "property key";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn build_then_verify_round_trips(
+        vhost in "[A-Za-z0-9][A-Za-z0-9._-]{0,20}",
+        token in "\\PC{1,40}",
+        ts in -(1i64 << 40)..(1i64 << 40),
+        age in 0i64..=1800,
+    ) {
+        let vhost = ClientVhost::new(vhost).unwrap();
+        let ts = UnixTime::from_secs(ts);
+        let url = LaunchSigner::new(KEY).launch_url(&vhost, &token, ts);
+        let now = UnixTime::from_secs(ts.as_secs() + age);
+        let launch = LaunchVerifier::new(KEY).verify_url(url.as_str(), now).unwrap();
+        prop_assert_eq!(launch.client_vhost, vhost);
+        prop_assert_eq!(launch.access_token.expose_str(), Some(token.as_str()));
+        prop_assert_eq!(launch.ts, ts);
+        // One second past the window it is refused.
+        let late = UnixTime::from_secs(ts.as_secs() + 1801);
+        prop_assert!(LaunchVerifier::new(KEY).verify_url(url.as_str(), late).is_err());
+    }
+
+    #[test]
+    fn any_single_character_change_breaks_the_link(
+        token in "[a-z0-9]{8,16}",
+        at in any::<prop::sample::Index>(),
+        with in "[A-Za-z0-9%&=?/._-]",
+    ) {
+        let ts = UnixTime::from_secs(1_700_000_000);
+        let url = LaunchSigner::new(KEY).launch_url(&ClientVhost::new("acme").unwrap(), &token, ts).into_string();
+        let start = "https://app.teapplix.com".len();
+        let i = start + at.index(url.len() - start);
+        let mut changed = url.clone();
+        changed.replace_range(i..i + 1, &with);
+        prop_assume!(changed != url && !changed[i..].starts_with(|c: char| c.is_ascii_hexdigit() && url[i..].starts_with(c.to_ascii_lowercase())));
+        prop_assert!(LaunchVerifier::new(KEY).verify_url(&changed, ts).is_err(), "{}", changed);
+    }
+
+    #[test]
+    fn verifier_never_panics_on_arbitrary_urls(url in "\\PC{0,200}", now in any::<i64>()) {
+        let v = LaunchVerifier::new(KEY).with_window(Duration::from_secs(u64::MAX / 2), Duration::MAX);
+        let _ = v.verify_url(&url, UnixTime::from_secs(now));
+        let _ = v.verify_request_target(&url, UnixTime::from_secs(now));
+    }
+
+    #[test]
+    fn verifier_never_panics_on_launch_shaped_urls(
+        vhost in "\\PC{0,12}",
+        parts in proptest::collection::vec("(Action|pt|ts|signature|x)=\\PC{0,12}", 0..6),
+    ) {
+        let url = format!("https://app.teapplix.com/h/{vhost}/te/lo.cgi?{}", parts.join("&"));
+        let result = LaunchVerifier::new(KEY).verify_url(&url, UnixTime::from_secs(0));
+        prop_assert!(result.is_err());
+    }
+
+    #[test]
+    fn obtain_token_parser_never_panics(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let _ = partner_teapplix::obtain::parse_obtain_token_response(status, &body, UnixTime::EPOCH);
+    }
+
+    #[test]
+    fn obtain_token_parser_never_panics_on_json(status in 100u16..600, key in "\\PC{0,12}", value in "\\PC{0,12}") {
+        let body = serde_json::json!({ key: value, "AccessToken": value, "data": [{ "ClientVHOST": value }] }).to_string();
+        if let Ok(token) = partner_teapplix::obtain::parse_obtain_token_response(status, body.as_bytes(), UnixTime::EPOCH) {
+            prop_assert!((200..300).contains(&status));
+            prop_assert!(ClientVhost::new(token.client_vhost.as_str()).is_ok());
+        }
+    }
+}
