@@ -21,6 +21,42 @@ pub fn hex_encode(bytes: impl AsRef<[u8]>) -> String {
     hex::encode(bytes)
 }
 
+/// Appends the lower-case hexadecimal of `bytes` to `out`, without an
+/// intermediate allocation (for hot paths that build a URL in one buffer).
+///
+/// ```
+/// let mut s = String::from("sig=");
+/// partner_core::encoding::push_hex(&mut s, &[0xab, 0x01]);
+/// assert_eq!(s, "sig=ab01");
+/// ```
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        let [hi, lo] = hex_pair(b);
+        out.push(char::from(hi));
+        out.push(char::from(lo));
+    }
+}
+
+/// The lower-case hexadecimal of a 32-byte digest, on the stack.
+///
+/// ```
+/// let hex = partner_core::encoding::hex_lower_array(&[0xff; 32]);
+/// assert_eq!(&hex[..4], b"ffff");
+/// ```
+pub fn hex_lower_array(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&hex_pair(b));
+    }
+    out
+}
+
+fn hex_pair(b: u8) -> [u8; 2] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]
+}
+
 /// Decodes hexadecimal, upper or lower case (or mixed).
 ///
 /// ```
@@ -132,6 +168,12 @@ pub fn form_encode_component(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
+/// Appends the form encoding of `value` (see [`form_encode_component`]) to
+/// `out`, without an intermediate allocation.
+pub fn push_form_encoded(out: &mut String, value: &str) {
+    out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+}
+
 /// Form-encodes ordered pairs, joined with `&` in the order given. The result
 /// is the exact string that goes on the wire, so it is also the exact string
 /// to sign.
@@ -205,11 +247,19 @@ pub struct RawPair<'a> {
 /// ```
 pub fn raw_pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
     query.split('&').filter(|s| !s.is_empty()).map(|raw| {
-        let (name, value) = form_urlencoded::parse(raw.as_bytes())
-            .next()
-            .unwrap_or((Cow::Borrowed(""), Cow::Borrowed("")));
-        RawPair { raw, name, value }
+        let (name, value) = raw.split_once('=').unwrap_or((raw, ""));
+        RawPair { raw, name: form_decode_component(name), value: form_decode_component(value) }
     })
+}
+
+/// Decodes one form-encoded name or value (`+` is a space, `%XX` a byte,
+/// invalid UTF-8 becomes U+FFFD). Borrows when there is nothing to decode.
+pub fn form_decode_component(text: &str) -> Cow<'_, str> {
+    if !text.bytes().any(|b| b == b'+' || b == b'%') {
+        return Cow::Borrowed(text);
+    }
+    let spaced: Vec<u8> = text.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
+    Cow::Owned(percent_encoding::percent_decode(&spaced).decode_utf8_lossy().into_owned())
 }
 
 #[cfg(test)]

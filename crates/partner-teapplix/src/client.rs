@@ -245,7 +245,7 @@ impl TeapplixClient {
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(Error::UnsafeInput("api2 method name must be ascii letters and digits"));
         }
-        let mut url = url::Url::parse(&format!("{}/api2/{method}", self.inner.api_base))
+        let mut url = reqwest::Url::parse(&format!("{}/api2/{method}", self.inner.api_base))
             .map_err(|_| Error::UnsafeInput("api2 url"))?;
         url.query_pairs_mut()
             .append_pair("PSClientID", ps_client_id)

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_core::crypto::HmacSha256Key;
-use partner_core::encoding::{form_encode_component, raw_pairs};
+use partner_core::encoding::{push_form_encoded, push_hex, raw_pairs};
 use partner_core::{
-    BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, ReplayGuard, Secret, UnixTime,
+    BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, MessageSigner, ReplayGuard, Secret,
+    UnixTime,
 };
 
 use crate::Error;
@@ -171,12 +172,9 @@ impl LaunchSigner {
 
     /// The unsigned URI: `/h/<vhost>/te/lo.cgi?Action=Launch&pt=<form-encoded token>&ts=<ts>`.
     pub fn launch_uri(vhost: &ClientVhost, access_token: &str, ts: UnixTime) -> String {
-        format!(
-            "/h/{}/te/lo.cgi?Action=Launch&pt={}&ts={}",
-            vhost.as_str(),
-            form_encode_component(access_token),
-            ts
-        )
+        let mut uri = String::with_capacity(64 + access_token.len());
+        push_launch_uri(&mut uri, vhost, access_token, ts);
+        uri
     }
 
     /// Lower-case hex HMAC-SHA256 of `uri` under the signature key.
@@ -186,14 +184,14 @@ impl LaunchSigner {
 
     /// The signed launch URL for this account, token and time.
     pub fn launch_url(&self, vhost: &ClientVhost, access_token: &str, ts: UnixTime) -> LaunchUrl {
-        let uri = Self::launch_uri(vhost, access_token, ts);
-        let signature = self.sign_uri(&uri);
+        // One buffer: base, URI, then the signature of the URI part of it.
         let base = self.base.as_str();
-        let mut url = String::with_capacity(base.len() + uri.len() + 11 + signature.len());
+        let mut url = String::with_capacity(base.len() + 64 + 3 * access_token.len() + 11 + 64);
         url.push_str(base);
-        url.push_str(&uri);
+        push_launch_uri(&mut url, vhost, access_token, ts);
+        let tag = self.key.sign(&url.as_bytes()[base.len()..]);
         url.push_str("&signature=");
-        url.push_str(&signature);
+        push_hex(&mut url, &tag);
         LaunchUrl { url, vhost_end: base.len() + 3 + vhost.as_str().len() }
     }
 
@@ -207,6 +205,18 @@ impl LaunchSigner {
             token.access_token.expose_str().ok_or(Error::Malformed("access token is not utf-8"))?;
         Ok(self.launch_url(&token.client_vhost, access_token, now))
     }
+}
+
+/// Appends `/h/<vhost>/te/lo.cgi?Action=Launch&pt=<form-encoded token>&ts=<ts>`.
+fn push_launch_uri(out: &mut String, vhost: &ClientVhost, access_token: &str, ts: UnixTime) {
+    use std::fmt::Write as _;
+    out.push_str("/h/");
+    out.push_str(vhost.as_str());
+    out.push_str("/te/lo.cgi?Action=Launch&pt=");
+    push_form_encoded(out, access_token);
+    out.push_str("&ts=");
+    // Writing an integer into a String cannot fail.
+    let _ = write!(out, "{ts}");
 }
 
 impl LoginLinkIssuer for LaunchSigner {
@@ -296,21 +306,7 @@ impl LaunchVerifier {
 
     /// Verifies an absolute launch URL at `now`.
     pub fn verify_url(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
-        let parsed = url::Url::parse(url).map_err(|_| Error::Malformed("not an absolute url"))?;
-        if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
-            return Err(Error::Malformed("not an http(s) url"));
-        }
-        // Verify the text as received, not the url crate's normalisation of it.
-        let after_scheme = url
-            .split_once("://")
-            .map(|(_, rest)| rest)
-            .ok_or(Error::Malformed("not an absolute url"))?;
-        let target = after_scheme
-            .find('/')
-            .map(|i| &after_scheme[i..])
-            .ok_or(Error::Malformed("no path"))?;
-        let target = target.split_once('#').map_or(target, |(before, _)| before);
-        self.verify_request_target(target, now)
+        self.verify_request_target(request_target(url)?, now)
     }
 
     /// Verifies the request target (`/h/...?...`) exactly as the HTTP request
@@ -365,6 +361,33 @@ impl LaunchVerifier {
         }
         Ok(VerifiedLaunch { client_vhost, access_token: Secret::from(pt.into_owned()), ts })
     }
+}
+
+/// The request target (path and query, no fragment) of an absolute
+/// `http(s)://` URL, as the raw text it is: the signature covers that text,
+/// so it must not go through a URL parser's normalisation (which resolves
+/// `..` and re-encodes characters).
+fn request_target(url: &str) -> Result<&str, Error> {
+    let rest = strip_prefix_ignore_case(url, "https://")
+        .or_else(|| strip_prefix_ignore_case(url, "http://"))
+        .ok_or(Error::Malformed("not an absolute http(s) url"))?;
+    let authority_end =
+        rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let (authority, target) = rest.split_at(authority_end);
+    if authority.is_empty()
+        || authority.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control() || b == b'\\')
+    {
+        return Err(Error::Malformed("url has no valid host"));
+    }
+    if !target.starts_with('/') {
+        return Err(Error::Malformed("no path"));
+    }
+    Ok(target.split_once('#').map_or(target, |(before, _)| before))
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// An optional `-` and 1 to 19 ASCII digits (no `+`, no spaces, no leading
