@@ -3,7 +3,6 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretBox};
-use subtle::ConstantTimeEq;
 
 /// A secret: an API key, a shared signing key, an access token.
 ///
@@ -55,7 +54,7 @@ impl Secret {
 
     /// Constant-time comparison with `other`. Lengths are not hidden.
     pub fn ct_eq(&self, other: &[u8]) -> bool {
-        self.expose().ct_eq(other).into()
+        crate::crypto::constant_time_eq(self.expose(), other)
     }
 }
 
