@@ -11,7 +11,10 @@ use serde::Serialize;
 /// Each provider issue adds its crate's suite here; a vector of a provider
 /// without one fails with "no suite for provider X".
 pub fn suites() -> Vec<Box<dyn Suite>> {
-    vec![Box::new(partner_teapplix::conformance::TeapplixSuite)]
+    vec![
+        Box::new(partner_cheetah::conformance::CheetahSuite),
+        Box::new(partner_teapplix::conformance::TeapplixSuite),
+    ]
 }
 
 /// The workspace's own vectors: `tests/vectors`.

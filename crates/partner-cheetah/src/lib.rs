@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
+#[cfg(feature = "mock")]
+pub mod fake;
+pub mod response;
+mod state;
+
+#[cfg(feature = "client")]
+pub use client::{
+    CheetahClient, CheetahClientBuilder, DEFAULT_REFRESH_BEFORE, DEFAULT_TIMEOUT, SsoAuth,
+};
+pub use error::Error;
+pub use response::{MatchBy, MemberSsoRequest, SsoResponse, TokenResponse};
+pub use state::{MemberState, SCRIPT_PREFIX, script_json};
+
+#[cfg(feature = "client")]
+pub use partner_core::token::AccessToken;
+/// The `partner-core` items this crate's API uses.
+pub use partner_core::{
+    BaseUrl, Clock, ErrorKind, FixedClock, HasErrorKind, Secret, SystemClock, UnixTime,
+};
