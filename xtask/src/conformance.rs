@@ -12,6 +12,7 @@ use serde::Serialize;
 /// without one fails with "no suite for provider X".
 pub fn suites() -> Vec<Box<dyn Suite>> {
     vec![
+        Box::new(partner_blendr::conformance::BlendrSuite),
         Box::new(partner_cheetah::conformance::CheetahSuite),
         Box::new(partner_teapplix::conformance::TeapplixSuite),
     ]

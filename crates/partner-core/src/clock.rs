@@ -290,3 +290,36 @@ mod tests {
         assert!(SystemClock.unix_time().as_secs() > 1_577_836_800);
     }
 }
+
+/// Waits, for retries and backoff: the asynchronous companion of [`Clock`].
+///
+/// Clients wait through a `Sleeper` rather than calling a runtime's sleep
+/// directly, so a test can hand them a [`FixedClock`], whose `sleep`
+/// advances the clock at once: a 30-second backoff takes no time and the
+/// server's rate-limit window (read from the same clock) really moves.
+pub trait Sleeper: fmt::Debug + Send + Sync {
+    /// Resolves after `duration`.
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+}
+
+impl Sleeper for FixedClock {
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.advance(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl<S: Sleeper + ?Sized> Sleeper for Arc<S> {
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        (**self).sleep(duration)
+    }
+}

@@ -16,7 +16,7 @@ pub mod token;
 pub mod traits;
 
 pub use base_url::BaseUrl;
-pub use clock::{Clock, FixedClock, Freshness, SystemClock, UnixTime};
+pub use clock::{Clock, FixedClock, Freshness, Sleeper, SystemClock, UnixTime};
 pub use error::{Error, ErrorKind, HasErrorKind};
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use secret::Secret;

@@ -1,0 +1,63 @@
+//! The conformance suite of this crate (feature `conformance`): the kinds
+//! `sso-hash`, `sso-link`, `sso-verify` and `sso-jwt-verify` of FORMAT.md.
+
+use std::time::Duration;
+
+use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
+use partner_core::{ErrorKind, UnixTime};
+use serde_json::{Value, json};
+
+use crate::{DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW, HashLinkSigner, HashVerifier, JwtVerifier};
+
+/// Runs Blendr vectors with this crate's implementation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BlendrSuite;
+
+fn secs(input: &Input<'_>, name: &str, default: Duration) -> Result<Duration, RunError> {
+    match input.opt_int(name)? {
+        None => Ok(default),
+        Some(n) => u64::try_from(n)
+            .map(Duration::from_secs)
+            .map_err(|_| RunError::Kind(ErrorKind::Malformed)),
+    }
+}
+
+impl Suite for BlendrSuite {
+    fn provider(&self) -> Provider {
+        Provider::Blendr
+    }
+
+    fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
+        let key = input.str("api_key")?;
+        match kind {
+            "sso-hash" => {
+                let hash = HashLinkSigner::new(key).hash(input.str("query")?);
+                Ok(Output::from_iter([("hash".to_owned(), json!(hash))]))
+            }
+            "sso-link" => {
+                let pairs = input.pairs("params")?;
+                let ts = UnixTime::from_secs(input.int("timestamp")?);
+                let link = HashLinkSigner::new(key).link_to(input.str("base_url")?, &pairs, ts)?;
+                Ok(Output::from_iter([("url".to_owned(), json!(link.as_str()))]))
+            }
+            "sso-verify" | "sso-jwt-verify" => {
+                let now = UnixTime::from_secs(input.int("now")?);
+                let max_age = secs(input, "max_age_secs", DEFAULT_MAX_AGE)?;
+                let max_skew = secs(input, "max_skew_secs", DEFAULT_MAX_SKEW)?;
+                if kind == "sso-verify" {
+                    let v = HashVerifier::new(key)
+                        .with_window(max_age, max_skew)
+                        .verify_query(input.str("query")?, now)?;
+                    let params: Vec<Value> = v.params.iter().map(|(k, v)| json!([k, v])).collect();
+                    Ok(Output::from_iter([("params".to_owned(), Value::Array(params))]))
+                } else {
+                    let v = JwtVerifier::new(key)
+                        .with_window(max_age, max_skew)
+                        .verify(input.str("jwt")?, now)?;
+                    Ok(Output::from_iter([("claims".to_owned(), Value::Object(v.claims))]))
+                }
+            }
+            _ => Err(RunError::UnsupportedKind),
+        }
+    }
+}
