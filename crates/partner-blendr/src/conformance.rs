@@ -48,7 +48,7 @@ impl Suite for BlendrSuite {
                     let v = HashVerifier::new(key)
                         .with_window(max_age, max_skew)
                         .verify_query(input.str("query")?, now)?;
-                    let params: Vec<Value> = v.params.iter().map(|(k, v)| json!([k, v])).collect();
+                    let params: Vec<Value> = v.params().map(|(k, v)| json!([k, v])).collect();
                     Ok(Output::from_iter([("params".to_owned(), Value::Array(params))]))
                 } else {
                     let v = JwtVerifier::new(key)

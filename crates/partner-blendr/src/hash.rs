@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_core::crypto::HmacSha256Key;
-use partner_core::encoding::{form_encode, raw_pairs};
+use std::borrow::Cow;
+
+use partner_core::encoding::{form_decode_component, form_encode, raw_pairs};
 use partner_core::{Freshness, ReplayGuard, Secret, UnixTime};
 
 use crate::{Error, Hub, SsoPage};
@@ -215,25 +217,38 @@ impl HashLinkSigner {
         pairs: impl Iterator<Item = (&'a str, &'a str)>,
         ts: UnixTime,
     ) -> String {
+        let mut query = String::with_capacity(256);
+        self.push_signed_query(&mut query, pairs, ts);
+        query
+    }
+
+    /// Appends `Q&hash=HEX` to `out`, signing only what this call appends.
+    fn push_signed_query<'a>(
+        &self,
+        out: &mut String,
+        pairs: impl Iterator<Item = (&'a str, &'a str)>,
+        ts: UnixTime,
+    ) {
         use std::fmt::Write as _;
-        let mut query = form_encode(pairs);
-        if !query.is_empty() {
-            query.push('&');
+        let start = out.len();
+        partner_core::encoding::push_form_pairs(out, pairs);
+        if out.len() > start {
+            out.push('&');
         }
         // Digits and `-` need no encoding; writing into a String cannot fail.
-        let _ = write!(query, "timestamp={ts}");
-        let tag = partner_core::MessageSigner::sign(&self.key, query.as_bytes());
-        query.push_str("&hash=");
-        partner_core::encoding::push_hex(&mut query, &tag);
-        query
+        let _ = write!(out, "timestamp={ts}");
+        let tag = partner_core::MessageSigner::sign(&self.key, &out.as_bytes()[start..]);
+        out.push_str("&hash=");
+        partner_core::encoding::push_hex(out, &tag);
     }
 
     /// The signed GET link to `page` of `hub`, for the time `now`.
     pub fn link(&self, hub: &Hub, page: &SsoPage, params: &SsoParams, now: UnixTime) -> SsoLink {
         let mut url = hub.page_url(page);
         let page_end = url.len();
+        url.reserve(256);
         url.push('?');
-        url.push_str(&self.signed_query_unchecked(params.pairs(), now));
+        self.push_signed_query(&mut url, params.pairs(), now);
         SsoLink { url, page_end }
     }
 
@@ -350,25 +365,37 @@ fn escape_html(out: &mut String, text: &str) {
     }
 }
 
-/// What a verified hash handoff says.
+/// What a verified hash handoff says: the signed query, decoded on demand.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct VerifiedSso {
-    /// Every decoded parameter except `hash`, in the order received.
-    pub params: Vec<(String, String)>,
-    /// The signed time.
-    pub timestamp: UnixTime,
+    signed: String,
+    timestamp: UnixTime,
 }
 
 impl VerifiedSso {
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    /// Every decoded parameter except `hash`, in the order received.
+    pub fn params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+        raw_pairs(&self.signed).map(|p| (p.name, p.value))
     }
 
-    /// The account id (always present after verification).
-    pub fn account_id(&self) -> &str {
+    /// The first value of `name`, decoded.
+    pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.params().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The account id (always present and non-empty after verification).
+    pub fn account_id(&self) -> Cow<'_, str> {
         self.get("accountid").unwrap_or_default()
+    }
+
+    /// The signed time.
+    pub fn timestamp(&self) -> UnixTime {
+        self.timestamp
+    }
+
+    /// The signed string as received: the query without its `hash` pair.
+    pub fn signed_query(&self) -> &str {
+        &self.signed
     }
 }
 
@@ -386,7 +413,7 @@ impl VerifiedSso {
 /// let query = "accountid=123&userid=456&username=Jon+Smith&timestamp=1699999990\
 ///              &hash=ece7028394183acea6da1200a82d7921ce46de43abd4f075f6c7fa167a32aff3";
 /// let sso = v.verify_query(query, UnixTime::from_secs(1_700_000_000)).unwrap();
-/// assert_eq!(sso.get("username"), Some("Jon Smith"));
+/// assert_eq!(sso.get("username").as_deref(), Some("Jon Smith"));
 /// assert!(matches!(v.verify_query(query, UnixTime::from_secs(1_700_000_291)), Err(Error::Expired)));
 /// ```
 #[derive(Clone)]
@@ -431,30 +458,20 @@ impl HashVerifier {
     /// Verifies a raw query string (or POST body) as received, at `now`.
     pub fn verify_query(&self, query: &str, now: UnixTime) -> Result<VerifiedSso, Error> {
         let mut hash = None;
-        let mut params = Vec::new();
         let (mut account, mut timestamp) = (None, None);
-        for pair in raw_pairs(query) {
-            match &*pair.name {
-                "hash" => {
-                    if hash.replace(pair.raw).is_some() {
-                        return Err(Error::Malformed("more than one hash"));
-                    }
-                    continue;
-                }
-                "accountid" => {
-                    if account.replace(!pair.value.is_empty()).is_some() {
-                        return Err(Error::Malformed("more than one accountid"));
-                    }
-                }
-                "timestamp" => {
-                    if timestamp.is_some() {
-                        return Err(Error::Malformed("more than one timestamp"));
-                    }
-                    timestamp = Some(crate::parse_unix_seconds(&pair.value));
-                }
-                _ => {}
+        for segment in query.split('&').filter(|s| !s.is_empty()) {
+            let (raw_name, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
+            let repeated = match &*form_decode_component(raw_name) {
+                "hash" => hash.replace(segment).is_some(),
+                "accountid" => account.replace(!raw_value.is_empty()).is_some(),
+                "timestamp" => timestamp
+                    .replace(crate::parse_unix_seconds(&form_decode_component(raw_value)))
+                    .is_some(),
+                _ => false,
+            };
+            if repeated {
+                return Err(Error::Malformed("hash, accountid or timestamp appears twice"));
             }
-            params.push((pair.name.into_owned(), pair.value.into_owned()));
         }
         let hash_raw = hash.ok_or(Error::Malformed("no hash"))?;
         if account != Some(true) {
@@ -468,13 +485,14 @@ impl HashVerifier {
         self.key.verify_hex(signed.as_bytes(), hash_value).map_err(|_| Error::BadSignature)?;
         self.window.check(timestamp, now)?;
         if let Some(guard) = &self.replay {
+            let id = hash_value.to_ascii_lowercase();
             guard.check_and_record(
-                hash_value.to_ascii_lowercase().as_bytes(),
+                id.as_bytes(),
                 timestamp.saturating_add(self.window.max_age),
                 now,
             )?;
         }
-        Ok(VerifiedSso { params, timestamp })
+        Ok(VerifiedSso { signed: signed.into_owned(), timestamp })
     }
 }
 
@@ -527,7 +545,7 @@ mod tests {
         let v = HashVerifier::new(KEY);
         let now = UnixTime::from_secs(1000);
         let good = s.signed_query(&[("accountid", "a1"), ("x", "1 2")], now).unwrap();
-        assert_eq!(v.verify_query(&good, now).unwrap().get("x"), Some("1 2"));
+        assert_eq!(v.verify_query(&good, now).unwrap().get("x").as_deref(), Some("1 2"));
         // The hash may be anywhere.
         let (q, h) = good.split_once("&hash=").unwrap();
         let moved = format!("hash={h}&{q}");

@@ -1,14 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "client")]
+pub mod api;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
+#[cfg(feature = "mock")]
+pub mod fake;
 mod hash;
 mod hub;
 mod jwt;
 pub mod oauth;
 
+#[cfg(feature = "client")]
+pub use api::{BlendrClient, BlendrClientBuilder};
 pub use error::Error;
 pub use hash::{
     DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW, HashLinkSigner, HashVerifier, SsoLink, SsoParams,

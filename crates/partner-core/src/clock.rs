@@ -233,6 +233,39 @@ pub fn check_not_before(not_before: UnixTime, now: UnixTime, skew: Duration) -> 
     }
 }
 
+/// Waits, for retries and backoff: the asynchronous companion of [`Clock`].
+///
+/// Clients wait through a `Sleeper` rather than calling a runtime's sleep
+/// directly, so a test can hand them a [`FixedClock`], whose `sleep`
+/// advances the clock at once: a 30-second backoff takes no time and the
+/// server's rate-limit window (read from the same clock) really moves.
+pub trait Sleeper: fmt::Debug + Send + Sync {
+    /// Resolves after `duration`.
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+}
+
+impl Sleeper for FixedClock {
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.advance(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl<S: Sleeper + ?Sized> Sleeper for Arc<S> {
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        (**self).sleep(duration)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,40 +319,19 @@ mod tests {
     }
 
     #[test]
+    fn fixed_clock_sleeps_by_advancing() {
+        let c = FixedClock::at_unix(100);
+        let sleep = Sleeper::sleep(&c, Duration::from_secs(30));
+        // The future is ready at once and the time has moved.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut sleep = sleep;
+        assert!(sleep.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(c.unix_time().as_secs(), 130);
+    }
+
+    #[test]
     fn system_clock_is_after_2020() {
         assert!(SystemClock.unix_time().as_secs() > 1_577_836_800);
-    }
-}
-
-/// Waits, for retries and backoff: the asynchronous companion of [`Clock`].
-///
-/// Clients wait through a `Sleeper` rather than calling a runtime's sleep
-/// directly, so a test can hand them a [`FixedClock`], whose `sleep`
-/// advances the clock at once: a 30-second backoff takes no time and the
-/// server's rate-limit window (read from the same clock) really moves.
-pub trait Sleeper: fmt::Debug + Send + Sync {
-    /// Resolves after `duration`.
-    fn sleep(
-        &self,
-        duration: Duration,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
-}
-
-impl Sleeper for FixedClock {
-    fn sleep(
-        &self,
-        duration: Duration,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.advance(duration);
-        Box::pin(std::future::ready(()))
-    }
-}
-
-impl<S: Sleeper + ?Sized> Sleeper for Arc<S> {
-    fn sleep(
-        &self,
-        duration: Duration,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        (**self).sleep(duration)
     }
 }

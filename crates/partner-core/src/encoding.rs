@@ -174,6 +174,27 @@ pub fn push_form_encoded(out: &mut String, value: &str) {
     out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
+/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`
+/// (after a `&` if `out` already holds pairs, that is, does not end with
+/// `?` and is not empty). One buffer, no intermediate strings.
+///
+/// ```
+/// let mut url = String::from("https://x.test/sso?");
+/// partner_core::encoding::push_form_pairs(&mut url, [("a", "1 2"), ("b", "&")]);
+/// partner_core::encoding::push_form_pairs(&mut url, [("c", "")]);
+/// assert_eq!(url, "https://x.test/sso?a=1+2&b=%26&c=");
+/// ```
+pub fn push_form_pairs<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    for (name, value) in pairs {
+        if !out.is_empty() && !out.ends_with('?') {
+            out.push('&');
+        }
+        push_form_encoded(out, name);
+        out.push('=');
+        push_form_encoded(out, value);
+    }
+}
+
 /// Form-encodes ordered pairs, joined with `&` in the order given. The result
 /// is the exact string that goes on the wire, so it is also the exact string
 /// to sign.

@@ -1,0 +1,585 @@
+//! A fake Blendr.io hub (feature `mock`), for real HTTP on 127.0.0.1.
+//!
+//! - `/sso`, `/sso/templates/{guid}`, `/sso/widgets/{guid}` (GET and POST):
+//!   verify a hash handoff (raw query or form body) or a `jwt`, refuse a
+//!   replay, create the account on its first login, and answer with a
+//!   logged-in page for that account (or 403 and the reason; 404 for an
+//!   unknown template or a blend of another account).
+//! - `/v1/...`: the SaaS Partner API (`X-App-Id`, `X-Api-Key`) over in-memory
+//!   templates, accounts and blends, paged as `{data, links, meta}`, with a
+//!   per-minute rate limit answering 429 with `Retry-After`,
+//!   `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use partner_core::encoding::raw_pairs;
+use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock, UnixTime};
+use serde_json::{Value, json};
+
+use crate::{HashVerifier, JwtVerifier};
+
+/// The app id the fake accepts unless configured otherwise.
+pub const DEFAULT_APP_ID: &str = "fake-blendr-app";
+/// The partner API key the fake accepts unless configured otherwise.
+pub const DEFAULT_API_KEY: &str = "fake-blendr-api-key";
+
+/// Entry point of the fake; see [`FakeHub::builder`].
+#[derive(Debug)]
+pub struct FakeHub;
+
+impl FakeHub {
+    /// A hub with default credentials, no data, 10 items a page and 300 calls a minute.
+    pub fn builder() -> FakeHubBuilder {
+        FakeHubBuilder {
+            app_id: DEFAULT_APP_ID.to_owned(),
+            api_key: Secret::from(DEFAULT_API_KEY),
+            templates: Vec::new(),
+            accounts: BTreeMap::new(),
+            page_size: 10,
+            rate_limit: 300,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FakeAccount {
+    name: String,
+    blends: Vec<(String, String)>,
+}
+
+/// Configures the fake hub.
+#[derive(Debug)]
+#[must_use]
+pub struct FakeHubBuilder {
+    app_id: String,
+    api_key: Secret,
+    templates: Vec<(String, String)>,
+    accounts: BTreeMap<String, FakeAccount>,
+    page_size: usize,
+    rate_limit: u32,
+    clock: Arc<dyn Clock>,
+}
+
+impl FakeHubBuilder {
+    /// The app id and partner API key (the API key also signs SSO handoffs).
+    pub fn credentials(mut self, app_id: impl Into<String>, api_key: impl Into<Secret>) -> Self {
+        self.app_id = app_id.into();
+        self.api_key = api_key.into();
+        self
+    }
+
+    /// Adds a template.
+    pub fn template(mut self, guid: impl Into<String>, name: impl Into<String>) -> Self {
+        self.templates.push((guid.into(), name.into()));
+        self
+    }
+
+    /// Adds an account.
+    pub fn account(mut self, external_id: impl Into<String>, name: impl Into<String>) -> Self {
+        self.accounts
+            .insert(external_id.into(), FakeAccount { name: name.into(), blends: Vec::new() });
+        self
+    }
+
+    /// Adds a blend to an account (creating the account if needed).
+    pub fn blend(
+        mut self,
+        account: impl Into<String>,
+        guid: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        let account = account.into();
+        self.accounts
+            .entry(account.clone())
+            .or_insert_with(|| FakeAccount { name: account, blends: Vec::new() })
+            .blends
+            .push((guid.into(), name.into()));
+        self
+    }
+
+    /// Items per page of the API's lists.
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// API calls allowed per minute (the vendor: 300).
+    pub fn rate_limit(mut self, calls_per_minute: u32) -> Self {
+        self.rate_limit = calls_per_minute;
+        self
+    }
+
+    /// Where the fake reads the time (link windows and the rate-limit minute).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Serves the hub on `127.0.0.1:port` (0 picks a free port).
+    pub async fn start(self, port: u16) -> std::io::Result<RunningHub> {
+        let replay = Arc::new(InMemoryReplayGuard::new(100_000));
+        let state = Arc::new(HubState {
+            app_id: self.app_id,
+            hash: HashVerifier::new(self.api_key.clone()).with_replay_guard(replay.clone()),
+            jwt: JwtVerifier::new(self.api_key.clone()).with_replay_guard(replay),
+            api_key: self.api_key,
+            page_size: self.page_size,
+            rate_limit: self.rate_limit,
+            clock: self.clock,
+            data: Mutex::new(Data {
+                templates: self.templates,
+                accounts: self.accounts,
+                window: None,
+                logins: 0,
+            }),
+        });
+        let router = Router::new()
+            .route("/sso", get(sso).post(sso))
+            .route("/sso/{kind}/{guid}", get(sso_page).post(sso_page))
+            .route("/v1/templates", get(templates))
+            .route("/v1/accounts/{id}", get(account).delete(account))
+            .route("/v1/accounts/{id}/blends", get(blends))
+            .route("/v1/accounts/{id}/blends/{guid}", get(blend))
+            .route("/v1/accounts/{id}/blends/{guid}/run", post(run))
+            .route("/v1/{*rest}", any(not_found))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::warn!(error = %err, "fake blendr hub stopped with an error");
+            }
+        });
+        Ok(RunningHub { addr, state, stop: Some(stop), task: Some(task) })
+    }
+}
+
+/// A hub serving on loopback. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningHub {
+    addr: SocketAddr,
+    state: Arc<HubState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningHub {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>`: the hub's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>/v1`: the API's base URL.
+    pub fn api_base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Successful SSO logins so far.
+    pub fn logins(&self) -> u64 {
+        self.state.lock().logins
+    }
+
+    /// The external ids of the accounts, sorted.
+    pub fn account_ids(&self) -> Vec<String> {
+        self.state.lock().accounts.keys().cloned().collect()
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningHub {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[derive(Debug)]
+struct HubState {
+    app_id: String,
+    api_key: Secret,
+    hash: HashVerifier,
+    jwt: JwtVerifier,
+    page_size: usize,
+    rate_limit: u32,
+    clock: Arc<dyn Clock>,
+    data: Mutex<Data>,
+}
+
+#[derive(Debug)]
+struct Data {
+    templates: Vec<(String, String)>,
+    accounts: BTreeMap<String, FakeAccount>,
+    /// Start of the current rate-limit minute and calls in it.
+    window: Option<(UnixTime, u32)>,
+    logins: u64,
+}
+
+impl HubState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn refuse(status: StatusCode, reason: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("sso refused: {reason}\n"),
+    )
+        .into_response()
+}
+
+enum Page {
+    Home,
+    Template(String),
+    Widget(String),
+}
+
+async fn sso(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    uri: Uri,
+    body: String,
+) -> Response {
+    login(&state, &method, &uri, &body, Page::Home)
+}
+
+async fn sso_page(
+    State(state): State<Arc<HubState>>,
+    Path((kind, guid)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    body: String,
+) -> Response {
+    let page = match kind.as_str() {
+        "templates" => Page::Template(guid),
+        "widgets" => Page::Widget(guid),
+        _ => return refuse(StatusCode::NOT_FOUND, "unknown page"),
+    };
+    login(&state, &method, &uri, &body, page)
+}
+
+fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -> Response {
+    let raw = if *method == Method::POST {
+        body.trim_end_matches(['\r', '\n'])
+    } else {
+        uri.query().unwrap_or("")
+    };
+    let now = state.clock.unix_time();
+    let jwt = raw_pairs(raw).find(|p| p.name == "jwt").map(|p| p.value.into_owned());
+    let (account_id, account_name) = match jwt {
+        Some(token) => match state.jwt.verify(&token, now) {
+            Ok(v) => {
+                let name = v
+                    .claims
+                    .get("accountname")
+                    .or_else(|| v.claims.get("account").and_then(|a| a.get("name")))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                (v.account_id, name)
+            }
+            Err(err) => return refuse(StatusCode::FORBIDDEN, &err.to_string()),
+        },
+        None => match state.hash.verify_query(raw, now) {
+            Ok(v) => (v.account_id().into_owned(), v.get("accountname").map(|n| n.into_owned())),
+            Err(err) => return refuse(StatusCode::FORBIDDEN, &err.to_string()),
+        },
+    };
+    let mut data = state.lock();
+    let page_text = match &page {
+        Page::Home => "home".to_owned(),
+        Page::Template(guid) => {
+            if !data.templates.iter().any(|(g, _)| g == guid) {
+                return refuse(StatusCode::NOT_FOUND, "unknown template");
+            }
+            format!("template {guid}")
+        }
+        Page::Widget(guid) => {
+            let owns = data
+                .accounts
+                .get(&account_id)
+                .is_some_and(|a| a.blends.iter().any(|(g, _)| g == guid));
+            if !owns {
+                return refuse(StatusCode::NOT_FOUND, "no such blend for this account");
+            }
+            format!("widget {guid}")
+        }
+    };
+    let account = data.accounts.entry(account_id.clone()).or_insert_with(|| FakeAccount {
+        name: account_name.clone().unwrap_or_else(|| account_id.clone()),
+        blends: Vec::new(),
+    });
+    if let Some(name) = account_name {
+        account.name = name;
+    }
+    data.logins += 1;
+    let session = partner_core::random::token(16);
+    let html = format!(
+        "<!doctype html><html><head><title>Integration hub</title></head><body><h1>Integration hub</h1>\
+         <p id=\"account\">{}</p><p id=\"page\">{}</p></body></html>\n",
+        escape(&account_id),
+        escape(&page_text)
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            (header::SET_COOKIE, format!("hub_session={session}; Path=/; HttpOnly; SameSite=None")),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// Checks credentials and the rate limit; adds the rate-limit headers.
+fn api_gate(
+    state: &HubState,
+    headers: &HeaderMap,
+) -> Result<Vec<(&'static str, String)>, Box<Response>> {
+    let app_ok = headers.get("x-app-id").is_some_and(|v| v.as_bytes() == state.app_id.as_bytes());
+    let key_ok = headers.get("x-api-key").is_some_and(|v| state.api_key.ct_eq(v.as_bytes()));
+    if !(app_ok && key_ok) {
+        let refusal = (StatusCode::UNAUTHORIZED, Json(json!({"message": "Unauthenticated."})));
+        return Err(Box::new(refusal.into_response()));
+    }
+    let now = state.clock.unix_time();
+    let mut data = state.lock();
+    let (start, count) = match data.window {
+        Some((start, count)) if now.seconds_since(start) < 60 => (start, count),
+        _ => (now, 0),
+    };
+    let reset = start.saturating_add(Duration::from_secs(60));
+    let limit = state.rate_limit;
+    if count >= limit {
+        data.window = Some((start, count));
+        let retry_after = reset.seconds_since(now).max(1);
+        let mut response =
+            (StatusCode::TOO_MANY_REQUESTS, Json(json!({"message": "Too Many Attempts."})))
+                .into_response();
+        for (name, value) in [
+            ("retry-after", retry_after.to_string()),
+            ("x-ratelimit-limit", limit.to_string()),
+            ("x-ratelimit-remaining", "0".to_owned()),
+            ("x-ratelimit-reset", reset.to_string()),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, v);
+            }
+        }
+        return Err(Box::new(response));
+    }
+    data.window = Some((start, count + 1));
+    Ok(vec![
+        ("x-ratelimit-limit", limit.to_string()),
+        ("x-ratelimit-remaining", (limit - count - 1).to_string()),
+    ])
+}
+
+fn with_headers(mut response: Response, headers: Vec<(&'static str, String)>) -> Response {
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, v);
+        }
+    }
+    response
+}
+
+fn page_of(items: Vec<Value>, page: usize, size: usize, path: &str) -> Value {
+    let total = items.len();
+    let last = total.div_ceil(size).max(1);
+    let data: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
+    let link = |p: usize| Value::from(format!("{path}?page={p}"));
+    json!({
+        "data": data,
+        "links": {
+            "first": link(1), "last": link(last),
+            "prev": if page > 1 { link(page - 1) } else { Value::Null },
+            "next": if page < last { link(page + 1) } else { Value::Null },
+        },
+        "meta": {"current_page": page, "last_page": last, "per_page": size, "total": total},
+    })
+}
+
+fn page_number(q: &BTreeMap<String, String>) -> Option<usize> {
+    match q.get("page") {
+        None => Some(1),
+        Some(p) => p.parse().ok().filter(|p| *p >= 1),
+    }
+}
+
+fn bad_page() -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"message": "page must be a positive integer"})))
+        .into_response()
+}
+
+fn missing(what: &str) -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"message": format!("{what} not found")}))).into_response()
+}
+
+async fn templates(
+    State(state): State<Arc<HubState>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let rl = match api_gate(&state, &headers) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let Some(page) = page_number(&q) else { return with_headers(bad_page(), rl) };
+    let items = state.lock().templates.iter().map(|(g, n)| json!({"guid": g, "name": n})).collect();
+    with_headers(Json(page_of(items, page, state.page_size, "/v1/templates")).into_response(), rl)
+}
+
+async fn account(
+    State(state): State<Arc<HubState>>,
+    method: Method,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let rl = match api_gate(&state, &headers) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let mut data = state.lock();
+    let response = if method == Method::DELETE {
+        match data.accounts.remove(&id) {
+            Some(_) => StatusCode::NO_CONTENT.into_response(),
+            None => missing("account"),
+        }
+    } else {
+        match data.accounts.get(&id) {
+            Some(a) => {
+                Json(json!({"data": {"externalid": id, "name": a.name, "blends": a.blends.len()}}))
+                    .into_response()
+            }
+            None => missing("account"),
+        }
+    };
+    with_headers(response, rl)
+}
+
+async fn blends(
+    State(state): State<Arc<HubState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let rl = match api_gate(&state, &headers) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let Some(page) = page_number(&q) else { return with_headers(bad_page(), rl) };
+    let items = match state.lock().accounts.get(&id) {
+        Some(a) => {
+            a.blends.iter().map(|(g, n)| json!({"guid": g, "name": n, "active": true})).collect()
+        }
+        None => return with_headers(missing("account"), rl),
+    };
+    let path = format!("/v1/accounts/{id}/blends");
+    with_headers(Json(page_of(items, page, state.page_size, &path)).into_response(), rl)
+}
+
+async fn blend(
+    State(state): State<Arc<HubState>>,
+    headers: HeaderMap,
+    Path((id, guid)): Path<(String, String)>,
+) -> Response {
+    let rl = match api_gate(&state, &headers) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let found = state
+        .lock()
+        .accounts
+        .get(&id)
+        .and_then(|a| a.blends.iter().find(|(g, _)| *g == guid).cloned());
+    let response = match found {
+        Some((g, n)) => {
+            Json(json!({"data": {"guid": g, "name": n, "active": true}})).into_response()
+        }
+        None => missing("blend"),
+    };
+    with_headers(response, rl)
+}
+
+async fn run(
+    State(state): State<Arc<HubState>>,
+    headers: HeaderMap,
+    Path((id, guid)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let rl = match api_gate(&state, &headers) {
+        Ok(h) => h,
+        Err(r) => return *r,
+    };
+    let exists =
+        state.lock().accounts.get(&id).is_some_and(|a| a.blends.iter().any(|(g, _)| *g == guid));
+    if !exists {
+        return with_headers(missing("blend"), rl);
+    }
+    let parsed: Option<Value> = serde_json::from_str(&body).ok();
+    let (run_async, inputs) = match parsed.as_ref().and_then(Value::as_object) {
+        Some(obj) => (
+            obj.get("async").and_then(Value::as_bool),
+            obj.get("inputs").cloned().unwrap_or(json!({})),
+        ),
+        None => (None, Value::Null),
+    };
+    let response = match (run_async, inputs.is_object()) {
+        (Some(run_async), true) => Json(json!({"data": {
+            "blend": guid,
+            "status": if run_async { "queued" } else { "completed" },
+            "inputs": inputs,
+        }}))
+        .into_response(),
+        _ => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "body must be {async: bool, inputs: object}"})),
+        )
+            .into_response(),
+    };
+    with_headers(response, rl)
+}
+
+async fn not_found(State(state): State<Arc<HubState>>, headers: HeaderMap) -> Response {
+    match api_gate(&state, &headers) {
+        Ok(rl) => with_headers(missing("route"), rl),
+        Err(r) => *r,
+    }
+}

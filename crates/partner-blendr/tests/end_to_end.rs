@@ -1,0 +1,268 @@
+//! Links, forms and the SaaS Partner API against the fake hub, over real
+//! HTTP on 127.0.0.1.
+#![cfg(all(feature = "client", feature = "mock"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use partner_blendr::api::BlendRun;
+use partner_blendr::fake::{FakeHub, RunningHub};
+use partner_blendr::{
+    BlendrClient, Clock, Error, FixedClock, Guid, HashLinkSigner, Hub, JwtClaims, JwtSigner,
+    SsoPage, SsoParams,
+};
+use partner_core::encoding::form_encode;
+
+const APP: &str = "app-1";
+const KEY: &str = "partner-api-key";
+
+async fn hub(clock: Arc<FixedClock>) -> RunningHub {
+    let mut builder =
+        FakeHub::builder().credentials(APP, KEY).clock(clock).page_size(3).rate_limit(5);
+    for i in 0..8 {
+        builder = builder.template(format!("tpl-{i}"), format!("Template {i}"));
+    }
+    builder
+        .account("acme", "ACME")
+        .blend("acme", "blend-1", "Sync CRM")
+        .blend("acme", "blend-2", "Nightly")
+        .start(0)
+        .await
+        .unwrap()
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let r = browser().get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn hash_link_logs_in_once_and_refuses_tampering_expiry_and_replay() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let site = Hub::from_base_url(&fake.base_url()).unwrap();
+    let signer = HashLinkSigner::new(KEY);
+    let params = SsoParams::new("new-co")
+        .unwrap()
+        .account_name("New & Co")
+        .user_name("Zoë ~*+")
+        .user_email("z@new.co");
+    let link = signer.link(&site, &SsoPage::Home, &params, clock.unix_time());
+
+    let (status, body) = get(&link.as_str().replace("Zo%C3%AB", "Zo%C3%AC")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (403, "sso refused: signature mismatch or disallowed algorithm\n")
+    );
+
+    let (status, body) = get(link.as_str()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<p id=\"account\">new-co</p><p id=\"page\">home</p>"));
+    assert_eq!(fake.account_ids(), ["acme", "new-co"]);
+
+    assert_eq!(get(link.as_str()).await, (403, "sso refused: already used\n".to_owned()));
+
+    let old = signer.link(&site, &SsoPage::Home, &params, clock.unix_time());
+    clock.advance(Duration::from_secs(301));
+    assert_eq!(get(old.as_str()).await, (403, "sso refused: expired\n".to_owned()));
+    assert_eq!(fake.logins(), 1);
+}
+
+#[tokio::test]
+async fn jwt_link_and_direct_links() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let site = Hub::from_base_url(&fake.base_url()).unwrap();
+    let jwt = JwtSigner::new(KEY);
+    let claims = JwtClaims::flat("acme").account_name("ACME").credential("api_key", "cust-key");
+    let template = SsoPage::Template(Guid::new("tpl-2").unwrap());
+    let (status, body) =
+        get(jwt.link(&site, &template, &claims, clock.unix_time()).unwrap().as_str()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<p id=\"page\">template tpl-2</p>"));
+
+    let nested = JwtClaims::nested("acme", "ACME")
+        .user("u1", "Jo", "jo@acme.test", None)
+        .expires_in(Duration::from_secs(60));
+    let widget = SsoPage::Widget(Guid::new("blend-2").unwrap());
+    let (status, body) =
+        get(jwt.link(&site, &widget, &nested, clock.unix_time()).unwrap().as_str()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("widget blend-2"));
+
+    // A blend of another account, an unknown template, a foreign key.
+    let other = JwtClaims::flat("new-co");
+    assert_eq!(
+        get(jwt.link(&site, &widget, &other, clock.unix_time()).unwrap().as_str()).await.0,
+        404
+    );
+    // (A new second: the same claims at the same time would be the same
+    // token, which the hub refuses as a replay before looking at the page.)
+    clock.advance(Duration::from_secs(1));
+    let unknown = SsoPage::Template(Guid::new("nope").unwrap());
+    assert_eq!(
+        get(jwt.link(&site, &unknown, &claims, clock.unix_time()).unwrap().as_str()).await.0,
+        404
+    );
+    let forged = JwtSigner::new("not the key")
+        .link(&site, &SsoPage::Home, &claims, clock.unix_time())
+        .unwrap();
+    assert_eq!(get(forged.as_str()).await.0, 403);
+    assert!(Guid::new("../x").is_err());
+}
+
+/// Reads the hidden inputs of the generated page as a browser's form
+/// parser would (attribute values with entities decoded).
+fn form_fields(html: &str) -> (String, Vec<(String, String)>) {
+    fn attr(tag: &str, name: &str) -> String {
+        let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        let end = start + tag[start..].find('"').unwrap();
+        tag[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#13;", "\r")
+            .replace("&#10;", "\n")
+            .replace("&amp;", "&")
+    }
+    let form_tag = &html[html.find("<form").unwrap()..];
+    let action = attr(&form_tag[..form_tag.find('>').unwrap()], "action");
+    let fields = html
+        .split("<input ")
+        .skip(1)
+        .map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap()];
+            (attr(tag, "name"), attr(tag, "value"))
+        })
+        .collect();
+    (action, fields)
+}
+
+#[tokio::test]
+async fn post_form_submits_like_a_browser() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let site = Hub::from_base_url(&fake.base_url()).unwrap();
+    let params = SsoParams::new("acme")
+        .unwrap()
+        .user_name("\"><script>alert('x')</script> & Co")
+        .extra("note", "two\nlines")
+        .unwrap();
+    let html = HashLinkSigner::new(KEY)
+        .post_form(&site, &SsoPage::Home, &params, clock.unix_time(), Some("n0nce"))
+        .unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(html.contains(
+        "<script nonce=\"n0nce\">document.getElementById(\"blendr-sso\").submit();</script>"
+    ));
+    let (action, fields) = form_fields(&html);
+    assert_eq!(action, format!("{}/sso", fake.base_url()));
+    assert_eq!(fields.iter().find(|(k, _)| k == "note").unwrap().1, "two\r\nlines");
+    let body = form_encode(&fields);
+    let response = browser()
+        .post(&action)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    // The same body again is a replay.
+    let again = browser().post(&action).body(body).send().await.unwrap();
+    assert_eq!(again.status(), 403);
+
+    let jwt_html = JwtSigner::new(KEY)
+        .post_form(&site, &SsoPage::Home, &JwtClaims::flat("acme"), clock.unix_time(), None)
+        .unwrap();
+    let (action, fields) = form_fields(&jwt_html);
+    let response = browser().post(&action).body(form_encode(&fields)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+fn api(fake: &RunningHub, clock: &Arc<FixedClock>) -> BlendrClient {
+    BlendrClient::builder(APP, KEY)
+        .base_url(fake.api_base_url())
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn paging_through_templates_and_429_then_success() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let client = api(&fake, &clock);
+    // 8 templates, 3 a page: 3 calls; the limit is 5 a minute.
+    let all: Vec<_> = client.templates().try_collect().await.unwrap();
+    let guids: Vec<_> = all.iter().map(|t| t.guid.as_str()).collect();
+    assert_eq!(guids, ["tpl-0", "tpl-1", "tpl-2", "tpl-3", "tpl-4", "tpl-5", "tpl-6", "tpl-7"]);
+    let page = client.templates_page(3).await.unwrap();
+    assert_eq!((page.data.len(), page.meta.current_page, page.has_next()), (2, Some(3), false));
+    // Call 5 is the last of the minute; call 6 gets a 429, waits (the fixed
+    // clock advances instead of sleeping) and succeeds in the next minute.
+    let before = clock.unix_time();
+    assert_eq!(client.templates_page(1).await.unwrap().data.len(), 3);
+    assert_eq!(client.templates_page(2).await.unwrap().data.len(), 3);
+    let waited = clock.unix_time().seconds_since(before);
+    assert_eq!(waited, 60, "waited exactly what Retry-After said");
+}
+
+#[tokio::test]
+async fn rate_limit_retries_are_bounded() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = FakeHub::builder()
+        .credentials(APP, KEY)
+        .clock(clock.clone())
+        .rate_limit(0)
+        .start(0)
+        .await
+        .unwrap();
+    let client = BlendrClient::builder(APP, KEY)
+        .base_url(fake.api_base_url())
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .rate_limit_retries(2, Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let before = clock.unix_time();
+    match client.templates_page(1).await.unwrap_err() {
+        Error::RateLimited { retry_after_secs: Some(s) } => assert!(s <= 60, "{s}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(clock.unix_time().seconds_since(before), 20, "two waits, each capped at 10 s");
+}
+
+#[tokio::test]
+async fn accounts_and_blends() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let client = api(&fake, &clock);
+    let account = client.account("acme").await.unwrap();
+    assert_eq!((account.external_id.as_str(), account.name.as_str()), ("acme", "ACME"));
+    let blends: Vec<_> = client.blends("acme").try_collect().await.unwrap();
+    assert_eq!(blends.iter().map(|b| b.guid.as_str()).collect::<Vec<_>>(), ["blend-1", "blend-2"]);
+    let guid = Guid::new("blend-1").unwrap();
+    assert_eq!(client.blend("acme", &guid).await.unwrap().name, "Sync CRM");
+    let inputs = serde_json::json!({"since": "2026-01-01"}).as_object().unwrap().clone();
+    let run = client.run_blend("acme", &guid, &BlendRun::new(true, inputs)).await.unwrap();
+    assert_eq!(run["data"]["status"], "queued");
+    clock.advance(Duration::from_secs(60));
+    client.delete_account("acme").await.unwrap();
+    match client.account("acme").await.unwrap_err() {
+        Error::Rejected { status: 404, message } => {
+            assert_eq!(message.as_deref(), Some("account not found"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let bad = BlendrClient::builder(APP, "wrong").base_url(fake.api_base_url()).build().unwrap();
+    assert!(matches!(bad.account("acme").await, Err(Error::Rejected { status: 401, .. })));
+    assert!(BlendrClient::builder(APP, KEY).base_url("http://api.blendr.example").build().is_err());
+}
