@@ -76,6 +76,27 @@ pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
     Sha256::digest(data).into()
 }
 
+/// SHA-1 of `data`. Only for the legacy schemes that require it (the
+/// OVHcloud request signature, the Ruby `multipass` gem's key derivation);
+/// never for anything new.
+///
+/// ```
+/// let digest = partner_core::crypto::sha1(b"abc");
+/// assert_eq!(partner_core::encoding::hex_encode(digest), "a9993e364706816aba3e25717850c26c9cd0d89d");
+/// ```
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    sha1::Sha1::digest(data).into()
+}
+
+/// SHA-1 over several parts, as if concatenated, without allocating.
+pub fn sha1_parts(parts: &[&[u8]]) -> [u8; 20] {
+    let mut hasher = sha1::Sha1::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
 /// SHA-256 over several parts, as if they were concatenated, without
 /// allocating the concatenation.
 pub fn sha256_parts(parts: &[&[u8]]) -> [u8; SHA256_LEN] {

@@ -1,0 +1,541 @@
+//! Multipass SSO: the token Cloud 66 sends back to the partner after
+//! sign-in, verified (signature first, in constant time), decrypted and
+//! read; and the encoder, so tests and fakes can issue tokens.
+//!
+//! # The readings
+//!
+//! The Cloud 66 document says the multipass is a JSON hash "encrypted with
+//! the first 16 characters of provider's UID" and that the signature is "a
+//! SHA256 hash of the second 16 characters of provider's UID and the
+//! multipass", and links the Ruby `multipass` gem. This crate's default
+//! ([`MultipassKeys::cloud66`]) is: AES-128-CBC with the ASCII bytes of
+//! `uid[0..16]` as the key, a zero IV and PKCS#7 (as the gem), the gem's
+//! base64 (standard, `+/` as `-_`, one trailing `=` removed), and signature
+//! = lower-case hex SHA-256(`uid[16..32]` + multipass as sent).
+//!
+//! The alternatives stay available: [`SignatureMode`] (key and token the
+//! other way round, or HMAC-SHA256 in hex or base64), the gem's SHA-1 key
+//! derivation for the Cloud 66 UID ([`MultipassKeys::cloud66_gem_key`]),
+//! and the gem's own scheme with a site key and an API key
+//! ([`MultipassKeys::entp`]; it has no signature, so only the padding
+//! check stands between a forger and the JSON: prefer the Cloud 66 scheme).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_core::crypto::hazmat::{aes128_cbc_decrypt, aes128_cbc_encrypt};
+use partner_core::crypto::{constant_time_eq, hmac_sha256, sha1_parts, sha256_parts};
+use partner_core::encoding::{base64_decode_tolerant, base64_encode, hex_lower_array};
+use partner_core::{ReplayGuard, Secret, UnixTime};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Default allowance past `expires` (clock skew between Cloud 66 and you).
+pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(30);
+
+const ZERO_IV: [u8; 16] = [0; 16];
+
+/// How the signature of a Cloud 66 multipass is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureMode {
+    /// Hex SHA-256(signature key + multipass): the chosen reading.
+    #[default]
+    Sha256KeyThenToken,
+    /// Hex SHA-256(multipass + signature key).
+    Sha256TokenThenKey,
+    /// Hex HMAC-SHA256(key = signature key, message = multipass).
+    HmacSha256Hex,
+    /// Base64 HMAC-SHA256(key = signature key, message = multipass).
+    HmacSha256Base64,
+}
+
+/// The keys of one multipass scheme. `Debug` shows the scheme only.
+#[derive(Clone)]
+pub struct MultipassKeys {
+    aes_key: Secret,
+    signature: Option<(Secret, SignatureMode)>,
+    scheme: &'static str,
+}
+
+impl fmt::Debug for MultipassKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipassKeys")
+            .field("scheme", &self.scheme)
+            .field("signature_mode", &self.signature.as_ref().map(|(_, m)| m))
+            .finish_non_exhaustive()
+    }
+}
+
+fn uid_halves(uid: &str) -> Result<(&str, &str), Error> {
+    if uid.len() != 32 || !uid.is_ascii() {
+        return Err(Error::Malformed("provider uid must be 32 ascii characters"));
+    }
+    Ok(uid.split_at(16))
+}
+
+fn sha1_key(parts: &[&[u8]]) -> Secret {
+    Secret::from(&sha1_parts(parts)[..16])
+}
+
+/// A multipass, encoded: the token and, for signed schemes, its signature.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EncodedMultipass {
+    /// The token (`multipass` parameter).
+    pub multipass: String,
+    /// The signature (`signature` parameter), for signed schemes.
+    pub signature: Option<String>,
+}
+
+impl fmt::Debug for EncodedMultipass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EncodedMultipass([REDACTED])")
+    }
+}
+
+impl MultipassKeys {
+    /// The chosen Cloud 66 reading for a 32-character provider UID.
+    pub fn cloud66(provider_uid: &str) -> Result<Self, Error> {
+        let (first, second) = uid_halves(provider_uid)?;
+        Ok(MultipassKeys {
+            aes_key: Secret::from(first),
+            signature: Some((Secret::from(second), SignatureMode::default())),
+            scheme: "cloud66",
+        })
+    }
+
+    /// The Cloud 66 UID with the gem's key derivation: AES key = first 16
+    /// bytes of SHA-1(`uid[0..16]` + `site_key`), signature key `uid[16..32]`.
+    pub fn cloud66_gem_key(provider_uid: &str, site_key: &str) -> Result<Self, Error> {
+        let (first, second) = uid_halves(provider_uid)?;
+        Ok(MultipassKeys {
+            aes_key: sha1_key(&[first.as_bytes(), site_key.as_bytes()]),
+            signature: Some((Secret::from(second), SignatureMode::default())),
+            scheme: "cloud66-gem-key",
+        })
+    }
+
+    /// The Ruby `multipass` gem's own scheme: AES key = first 16 bytes of
+    /// SHA-1(`api_key` + `site_key`), no signature.
+    pub fn entp(site_key: &str, api_key: &Secret) -> Self {
+        MultipassKeys {
+            aes_key: sha1_key(&[api_key.expose(), site_key.as_bytes()]),
+            signature: None,
+            scheme: "entp",
+        }
+    }
+
+    /// Uses another signature computation (signed schemes only).
+    pub fn with_signature_mode(mut self, mode: SignatureMode) -> Self {
+        if let Some((_, m)) = self.signature.as_mut() {
+            *m = mode;
+        }
+        self
+    }
+
+    /// Whether tokens of this scheme carry a signature.
+    pub fn is_signed(&self) -> bool {
+        self.signature.is_some()
+    }
+
+    fn aes_key(&self) -> [u8; 16] {
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&self.aes_key.expose()[..16]);
+        key
+    }
+
+    fn sign(&self, multipass: &str) -> Option<String> {
+        let (key, mode) = self.signature.as_ref()?;
+        let key = key.expose();
+        let token = multipass.as_bytes();
+        Some(match mode {
+            SignatureMode::Sha256KeyThenToken => hex(&sha256_parts(&[key, token])),
+            SignatureMode::Sha256TokenThenKey => hex(&sha256_parts(&[token, key])),
+            SignatureMode::HmacSha256Hex => hex(&hmac_sha256(key, token)),
+            SignatureMode::HmacSha256Base64 => base64_encode(hmac_sha256(key, token)),
+        })
+    }
+
+    /// Checks `signature` over `multipass` as sent, in constant time.
+    fn verify_signature(&self, multipass: &str, signature: Option<&str>) -> Result<(), Error> {
+        let Some((key, mode)) = self.signature.as_ref() else { return Ok(()) };
+        let received = signature.ok_or(Error::BadSignature)?.trim();
+        let key = key.expose();
+        let token = multipass.as_bytes();
+        let ok = match mode {
+            SignatureMode::Sha256KeyThenToken => {
+                hex_matches(&sha256_parts(&[key, token]), received)
+            }
+            SignatureMode::Sha256TokenThenKey => {
+                hex_matches(&sha256_parts(&[token, key]), received)
+            }
+            SignatureMode::HmacSha256Hex => hex_matches(&hmac_sha256(key, token), received),
+            SignatureMode::HmacSha256Base64 => base64_decode_tolerant(received)
+                .is_ok_and(|tag| constant_time_eq(&tag, &hmac_sha256(key, token))),
+        };
+        if ok { Ok(()) } else { Err(Error::BadSignature) }
+    }
+
+    /// Encrypts `payload_json` (the exact JSON text) into a multipass.
+    ///
+    /// ```
+    /// use partner_cloud66::MultipassKeys;
+    /// use partner_core::Secret;
+    ///
+    /// // The ex_multipass doctest vector (Ruby gem scheme).
+    /// let keys = MultipassKeys::entp("my_site_key", &Secret::from("my_super_secret_key_shh"));
+    /// assert_eq!(keys.encode(br#"{"example":"data"}"#).multipass, "HFtLULqnAfVZexe46_T5KHJcgSRwAtf45zPwJ5g361w");
+    /// ```
+    pub fn encode(&self, payload_json: &[u8]) -> EncodedMultipass {
+        let ciphertext = aes128_cbc_encrypt(&self.aes_key(), &ZERO_IV, payload_json);
+        let mut multipass: String = base64_encode(ciphertext)
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
+        if multipass.ends_with('=') {
+            multipass.pop();
+        }
+        let signature = self.sign(&multipass);
+        EncodedMultipass { multipass, signature }
+    }
+
+    /// A multipass for a user, valid until `expires` (written as Ruby
+    /// writes a UTC time, `2015-05-19 16:24:48 UTC`).
+    pub fn encode_identity(&self, email: &str, name: &str, expires: UnixTime) -> EncodedMultipass {
+        let payload =
+            serde_json::json!({"email": email, "name": name, "expires": ruby_utc(expires)});
+        self.encode(payload.to_string().as_bytes())
+    }
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    String::from_utf8_lossy(&hex_lower_array(bytes)).into_owned()
+}
+
+/// Compares a received hex text (either case) with the hex of `expected`.
+fn hex_matches(expected: &[u8; 32], received: &str) -> bool {
+    let Ok(received): Result<&[u8; 64], _> = received.as_bytes().try_into() else { return false };
+    constant_time_eq(&received.map(|b| b.to_ascii_lowercase()), &hex_lower_array(expected))
+}
+
+/// `2015-05-19 16:24:48 UTC`.
+pub fn ruby_utc(time: UnixTime) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(time.as_secs()) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => time.to_string(),
+    }
+}
+
+/// Reads `expires` in the forms FORMAT.md lists: `2015-05-19 16:24:48 UTC`,
+/// `2015-05-19 16:24:48 +0000` (any offset), RFC 3339, or integer seconds
+/// (a JSON integer or a string of digits).
+pub fn parse_expires(value: &Value) -> Option<UnixTime> {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    match value {
+        Value::Number(n) => n.as_i64().map(UnixTime::from_secs),
+        Value::String(s) => {
+            let s = s.trim();
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                return s.parse().ok().map(UnixTime::from_secs);
+            }
+            let utc = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+            let offset = format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+            );
+            let parsed = time::PrimitiveDateTime::parse(s, utc)
+                .map(time::PrimitiveDateTime::assume_utc)
+                .or_else(|_| time::OffsetDateTime::parse(s, offset))
+                .or_else(|_| time::OffsetDateTime::parse(s, &Rfc3339))
+                .ok()?;
+            Some(UnixTime::from_secs(parsed.unix_timestamp()))
+        }
+        _ => None,
+    }
+}
+
+/// Who a verified multipass says signed in.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MultipassIdentity {
+    /// `email`, when present.
+    pub email: Option<String>,
+    /// `name`, when present.
+    pub name: Option<String>,
+    /// `expires`, when present.
+    pub expires_at: Option<UnixTime>,
+    /// The whole decrypted JSON object.
+    pub payload: Map<String, Value>,
+}
+
+/// Verifies multipass callbacks.
+///
+/// Order: the signature over the token as sent, in constant time, before
+/// anything is decoded; then base64 (`malformed`), decryption and padding
+/// (`bad-signature`, one error whatever failed), the JSON object
+/// (`malformed`), `expires` (`malformed` when missing or empty unless
+/// allowed, `expired` past it plus the skew), and single use.
+///
+/// ```
+/// use partner_cloud66::{MultipassKeys, MultipassVerifier};
+/// use partner_core::UnixTime;
+///
+/// let keys = MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f5061728").unwrap();
+/// let token = keys.encode_identity("jon@smith.com", "Jon Smith", UnixTime::from_secs(1_432_052_708));
+/// let v = MultipassVerifier::new(keys);
+/// let id = v.verify(&token.multipass, token.signature.as_deref(), UnixTime::from_secs(1_432_052_648)).unwrap();
+/// assert_eq!(id.email.as_deref(), Some("jon@smith.com"));
+/// assert!(v.verify(&token.multipass, Some("00"), UnixTime::from_secs(1_432_052_648)).is_err());
+/// ```
+#[derive(Clone)]
+pub struct MultipassVerifier {
+    keys: MultipassKeys,
+    allow_missing_expiry: bool,
+    max_skew: Duration,
+    replay: Option<Arc<dyn ReplayGuard>>,
+}
+
+impl fmt::Debug for MultipassVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipassVerifier")
+            .field("keys", &self.keys)
+            .field("allow_missing_expiry", &self.allow_missing_expiry)
+            .field("max_skew", &self.max_skew)
+            .field("replay_guard", &self.replay.is_some())
+            .finish()
+    }
+}
+
+impl MultipassVerifier {
+    /// A verifier for these keys: expiry required, 30 s of skew.
+    pub fn new(keys: MultipassKeys) -> Self {
+        MultipassVerifier {
+            keys,
+            allow_missing_expiry: false,
+            max_skew: DEFAULT_MAX_SKEW,
+            replay: None,
+        }
+    }
+
+    /// Accepts tokens without `expires` (the gem reads them as "never
+    /// expires"; do this only if your sender really omits it).
+    pub fn allow_missing_expiry(mut self, allow: bool) -> Self {
+        self.allow_missing_expiry = allow;
+        self
+    }
+
+    /// Accepts a token up to `skew` past its `expires`.
+    pub fn with_max_skew(mut self, skew: Duration) -> Self {
+        self.max_skew = skew;
+        self
+    }
+
+    /// Makes every multipass single use.
+    pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// Verifies a callback's `multipass` and `signature` at `now`.
+    pub fn verify(
+        &self,
+        multipass: &str,
+        signature: Option<&str>,
+        now: UnixTime,
+    ) -> Result<MultipassIdentity, Error> {
+        self.keys.verify_signature(multipass, signature)?;
+        let ciphertext = base64_decode_tolerant(multipass)
+            .map_err(|_| Error::Malformed("multipass is not base64"))?;
+        let plaintext = aes128_cbc_decrypt(&self.keys.aes_key(), &ZERO_IV, &ciphertext)
+            .map_err(|_| Error::BadSignature)?;
+        let payload = match serde_json::from_slice(&plaintext) {
+            Ok(Value::Object(map)) => map,
+            _ => return Err(Error::Malformed("multipass is not a json object")),
+        };
+        let expires_at = match payload.get("expires") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(v) => Some(parse_expires(v).ok_or(Error::Malformed("expires is not a time"))?),
+        };
+        match expires_at {
+            None if !self.allow_missing_expiry => {
+                return Err(Error::Malformed("multipass has no expiry"));
+            }
+            Some(exp) => partner_core::clock::check_not_after(exp, now, self.max_skew)?,
+            None => {}
+        }
+        if let Some(guard) = &self.replay {
+            let until = expires_at.map_or(now.saturating_add(Duration::from_secs(86_400)), |e| {
+                e.saturating_add(self.max_skew)
+            });
+            guard.check_and_record(multipass.as_bytes(), until, now)?;
+        }
+        let text = |k: &str| payload.get(k).and_then(Value::as_str).map(str::to_owned);
+        Ok(MultipassIdentity { email: text("email"), name: text("name"), expires_at, payload })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partner_core::{ErrorKind, HasErrorKind, InMemoryReplayGuard};
+
+    const UID: &str = "3f7a1c9e5b2d4f6081a2c3e4f5061728";
+
+    // The public vectors of shared/conformance/examples/cloud66 (pyca/cryptography).
+    const TOKEN: &str = "XTqNoVF58m1drX6Uokv3jzdHp0NToqNGiUeaaqJaUQcOA0fhtU42hHZ5B6izrPvQ7qrrLyxBzL8SyvzXl8hmdc_7HRSIibcMCUW5UYbcZHaALEtCxbnoc44OwsKOXu7b";
+    const SIG: &str = "f31da48b4f993656eebf41d12127524e87732372582f85f81a20d69d451ec990";
+
+    #[test]
+    fn encodes_and_decodes_the_public_vector() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let enc = keys.encode(
+            br#"{"email":"jon@smith.com","name":"Jon Smith","expires":"2015-05-19 16:24:48 UTC"}"#,
+        );
+        assert_eq!(enc.multipass, TOKEN);
+        assert_eq!(enc.signature.as_deref(), Some(SIG));
+        let id = MultipassVerifier::new(keys)
+            .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648))
+            .unwrap();
+        assert_eq!(id.name.as_deref(), Some("Jon Smith"));
+        assert_eq!(id.expires_at, Some(UnixTime::from_secs(1_432_052_688)));
+    }
+
+    #[test]
+    fn signature_is_checked_before_anything_else() {
+        let v = MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap());
+        let now = UnixTime::from_secs(1_432_052_648);
+        // Garbage token with a wrong signature: bad-signature, not malformed.
+        assert!(matches!(v.verify("%%%not base64%%%", Some(SIG), now), Err(Error::BadSignature)));
+        assert!(matches!(v.verify(TOKEN, None, now), Err(Error::BadSignature)));
+        assert!(matches!(v.verify(TOKEN, Some(&SIG[..63]), now), Err(Error::BadSignature)));
+        // Expired only once the signature is right.
+        assert!(matches!(
+            v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_719)),
+            Err(Error::Expired)
+        ));
+        assert!(v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_718)).is_ok());
+    }
+
+    #[test]
+    fn decryption_failures_are_one_error() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let v = MultipassVerifier::new(keys.clone());
+        let now = UnixTime::EPOCH;
+        // Correctly signed, but not a whole block / wrong padding.
+        for token in ["AAAA", "AAAAAAAAAAAAAAAAAAAAAA", &TOKEN[..40]] {
+            let sig = keys.sign(token).unwrap();
+            assert!(
+                matches!(v.verify(token, Some(&sig), now), Err(Error::BadSignature)),
+                "{token}"
+            );
+        }
+        let sig = keys.sign("a*b").unwrap();
+        assert_eq!(
+            v.verify("a*b", Some(&sig), now).unwrap_err().error_kind(),
+            ErrorKind::Malformed
+        );
+    }
+
+    #[test]
+    fn expiry_rules() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let v = MultipassVerifier::new(keys.clone());
+        let now = UnixTime::from_secs(1_000);
+        let enc = |json: &str| keys.encode(json.as_bytes());
+        let check = |v: &MultipassVerifier, json: &str| {
+            let e = enc(json);
+            v.verify(&e.multipass, e.signature.as_deref(), now)
+                .map(|id| id.expires_at)
+                .map_err(|e| e.error_kind())
+        };
+        assert_eq!(check(&v, r#"{"email":"a@b.co"}"#), Err(ErrorKind::Malformed));
+        assert_eq!(check(&v, r#"{"expires":""}"#), Err(ErrorKind::Malformed));
+        assert_eq!(check(&v, r#"{"expires":"tomorrow"}"#), Err(ErrorKind::Malformed));
+        assert_eq!(check(&v, r#"[1,2]"#), Err(ErrorKind::Malformed));
+        assert_eq!(check(&v, r#"{"expires":1030}"#), Ok(Some(UnixTime::from_secs(1030))));
+        assert_eq!(check(&v, r#"{"expires":"969"}"#), Err(ErrorKind::Expired));
+        assert_eq!(
+            check(&v, r#"{"expires":"1970-01-01 00:16:40 +0000"}"#),
+            Ok(Some(UnixTime::from_secs(1000)))
+        );
+        assert_eq!(
+            check(&v, r#"{"expires":"1970-01-01 01:16:40 +0100"}"#),
+            Ok(Some(UnixTime::from_secs(1000)))
+        );
+        assert_eq!(
+            check(&v, r#"{"expires":"1970-01-01T00:16:40Z"}"#),
+            Ok(Some(UnixTime::from_secs(1000)))
+        );
+        let lenient = MultipassVerifier::new(keys.clone()).allow_missing_expiry(true);
+        assert_eq!(check(&lenient, r#"{"email":"a@b.co"}"#), Ok(None));
+        assert_eq!(check(&lenient, r#"{"expires":""}"#), Ok(None));
+    }
+
+    #[test]
+    fn modes_and_schemes_round_trip() {
+        let now = UnixTime::from_secs(0);
+        for mode in [
+            SignatureMode::Sha256KeyThenToken,
+            SignatureMode::Sha256TokenThenKey,
+            SignatureMode::HmacSha256Hex,
+            SignatureMode::HmacSha256Base64,
+        ] {
+            let keys = MultipassKeys::cloud66(UID).unwrap().with_signature_mode(mode);
+            let e = keys.encode_identity("a@b.co", "A", UnixTime::from_secs(60));
+            let v = MultipassVerifier::new(keys);
+            assert!(v.verify(&e.multipass, e.signature.as_deref(), now).is_ok(), "{mode:?}");
+            let other =
+                MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap().with_signature_mode(
+                    if mode == SignatureMode::HmacSha256Hex {
+                        SignatureMode::Sha256KeyThenToken
+                    } else {
+                        SignatureMode::HmacSha256Hex
+                    },
+                ));
+            assert!(other.verify(&e.multipass, e.signature.as_deref(), now).is_err(), "{mode:?}");
+        }
+        let gem = MultipassKeys::cloud66_gem_key(UID, "acme").unwrap();
+        let e = gem.encode_identity("a@b.co", "A", UnixTime::from_secs(60));
+        assert!(
+            MultipassVerifier::new(gem).verify(&e.multipass, e.signature.as_deref(), now).is_ok()
+        );
+        assert!(MultipassKeys::cloud66("short").is_err());
+        assert!(MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f50617é").is_err());
+    }
+
+    #[test]
+    fn single_use_and_debug() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let e = keys.encode_identity("a@b.co", "A", UnixTime::from_secs(60));
+        let v = MultipassVerifier::new(keys.clone())
+            .with_replay_guard(Arc::new(InMemoryReplayGuard::new(4)));
+        let now = UnixTime::from_secs(0);
+        assert!(v.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+        assert!(matches!(
+            v.verify(&e.multipass, e.signature.as_deref(), now),
+            Err(Error::Replayed)
+        ));
+        let dbg = format!("{keys:?} {e:?} {v:?}");
+        assert!(
+            !dbg.contains(&UID[..16]) && !dbg.contains(&UID[16..]) && !dbg.contains(&e.multipass),
+            "{dbg}"
+        );
+        assert_eq!(ruby_utc(UnixTime::from_secs(1_432_052_688)), "2015-05-19 16:24:48 UTC");
+    }
+}
