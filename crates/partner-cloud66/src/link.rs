@@ -112,7 +112,7 @@ impl LinkRedirectVerifier {
             return Err(Error::UnsafeInput("callback names a port"));
         }
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        if !self.allowed_hosts.iter().any(|h| *h == host) {
+        if !self.allowed_hosts.contains(&host) {
             return Err(Error::UnsafeInput("callback host is not allowed"));
         }
         Ok(url)

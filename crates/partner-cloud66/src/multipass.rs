@@ -254,6 +254,9 @@ pub fn parse_expires(value: &Value) -> Option<UnixTime> {
             if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
                 return s.parse().ok().map(UnixTime::from_secs);
             }
+            if let Some(t) = parse_ruby_utc(s) {
+                return Some(t);
+            }
             let utc = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
             let offset = format_description!(
                 "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
@@ -269,18 +272,58 @@ pub fn parse_expires(value: &Value) -> Option<UnixTime> {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` without a format interpreter: the form Cloud 66
+/// writes, read on every callback. Calendar checks are `time`'s.
+fn parse_ruby_utc(s: &str) -> Option<UnixTime> {
+    let b = s.as_bytes();
+    if b.len() != 23
+        || &b[19..] != b" UTC"
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter()
+            .try_fold(0u32, |acc, d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, u8::try_from(num(8..10)?).ok()?).ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(14..16)?).ok()?,
+        u8::try_from(num(17..19)?).ok()?,
+    )
+    .ok()?;
+    Some(UnixTime::from_secs(
+        time::PrimitiveDateTime::new(date, clock).assume_utc().unix_timestamp(),
+    ))
+}
+
 /// Who a verified multipass says signed in.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MultipassIdentity {
-    /// `email`, when present.
-    pub email: Option<String>,
-    /// `name`, when present.
-    pub name: Option<String>,
     /// `expires`, when present.
     pub expires_at: Option<UnixTime>,
     /// The whole decrypted JSON object.
     pub payload: Map<String, Value>,
+}
+
+impl MultipassIdentity {
+    /// `email`, when present.
+    pub fn email(&self) -> Option<&str> {
+        self.payload.get("email").and_then(Value::as_str)
+    }
+
+    /// `name`, when present.
+    pub fn name(&self) -> Option<&str> {
+        self.payload.get("name").and_then(Value::as_str)
+    }
 }
 
 /// Verifies multipass callbacks.
@@ -299,7 +342,7 @@ pub struct MultipassIdentity {
 /// let token = keys.encode_identity("jon@smith.com", "Jon Smith", UnixTime::from_secs(1_432_052_708));
 /// let v = MultipassVerifier::new(keys);
 /// let id = v.verify(&token.multipass, token.signature.as_deref(), UnixTime::from_secs(1_432_052_648)).unwrap();
-/// assert_eq!(id.email.as_deref(), Some("jon@smith.com"));
+/// assert_eq!(id.email(), Some("jon@smith.com"));
 /// assert!(v.verify(&token.multipass, Some("00"), UnixTime::from_secs(1_432_052_648)).is_err());
 /// ```
 #[derive(Clone)]
@@ -385,8 +428,7 @@ impl MultipassVerifier {
             });
             guard.check_and_record(multipass.as_bytes(), until, now)?;
         }
-        let text = |k: &str| payload.get(k).and_then(Value::as_str).map(str::to_owned);
-        Ok(MultipassIdentity { email: text("email"), name: text("name"), expires_at, payload })
+        Ok(MultipassIdentity { expires_at, payload })
     }
 }
 
@@ -412,7 +454,7 @@ mod tests {
         let id = MultipassVerifier::new(keys)
             .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648))
             .unwrap();
-        assert_eq!(id.name.as_deref(), Some("Jon Smith"));
+        assert_eq!(id.name(), Some("Jon Smith"));
         assert_eq!(id.expires_at, Some(UnixTime::from_secs(1_432_052_688)));
     }
 

@@ -1,0 +1,248 @@
+//! The clients against the fake Cloud 66, over real HTTP on 127.0.0.1.
+#![cfg(all(feature = "client", feature = "mock"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_cloud66::fake::{FakeCloud66, RunningCloud66};
+use partner_cloud66::{
+    ApiClient, AuthorizeRequest, BaseUrl, BodyEncoding, Clock, Error, FixedClock,
+    InMemoryReplayGuard, LinkRedirectVerifier, MultipassKeys, MultipassVerifier, OAuthClient,
+    OAuthState, ProvisionFailure, ProvisioningClient, Scope,
+};
+use serde_json::Value;
+
+const UID: &str = "0123456789abcdefFEDCBA9876543210";
+const PARTNER_SITE: &str = "https://partner.example.com";
+
+async fn fake(clock: Arc<FixedClock>) -> RunningCloud66 {
+    FakeCloud66::builder()
+        .partner(
+            "acme",
+            UID,
+            format!("{PARTNER_SITE}/cloud66/link"),
+            format!("{PARTNER_SITE}/cloud66/sso"),
+        )
+        .user("u-jon", "jon@smith.com", "Jon Smith")
+        .user("u-ann", "ann@smith.com", "Ann Smith")
+        .oauth_app("client-1", "secret-1", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .stack("s1", "web")
+        .stack("s2", "api")
+        .stack("s3", "workers")
+        .clock(clock)
+        .start(0)
+        .await
+        .unwrap()
+}
+
+/// A browser that does not follow redirects, so each hop can be checked.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn location(url: &str) -> String {
+    let r = browser().get(url).send().await.unwrap();
+    assert!(r.status().is_redirection(), "{} for {url}", r.status());
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn redirect_provision_callback() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let c66 = fake(clock).await;
+    // The dashboard click sends the user to the partner.
+    let arrival = location(&format!("{}/integrations/acme/start?uid=u-jon", c66.base_url())).await;
+    assert!(arrival.starts_with(&format!(
+        "{PARTNER_SITE}/cloud66/link?uid=u-jon&email=jon%40smith.com&callback="
+    )));
+    // The partner checks it; the fake's callback is on 127.0.0.1.
+    assert!(
+        LinkRedirectVerifier::default().parse_url(&arrival).is_err(),
+        "the default allow-list refuses the fake"
+    );
+    let link = LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"]).parse_url(&arrival).unwrap();
+    assert_eq!((link.uid.as_str(), link.email.as_str()), ("u-jon", "jon@smith.com"));
+
+    let client = ProvisioningClient::new(&c66.partner_endpoint()).unwrap();
+    client.provision(&link, &[("api_key", "provisioned-key")]).await.unwrap();
+    assert_eq!(c66.linked_uids(), ["u-jon"]);
+    match client.provision(&link, &[]).await.unwrap_err() {
+        Error::Provision(ProvisionFailure::AlreadyLinked(what)) => assert_eq!(what, "acme"),
+        other => panic!("{other:?}"),
+    }
+    // Then back to the callback.
+    let done = browser().get(link.callback.as_str()).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+}
+
+#[tokio::test]
+async fn provisioning_failures_are_typed() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let c66 = fake(clock).await;
+    let verifier = LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"]);
+    let callback = format!("{}/integrations/acme/done", c66.base_url());
+    let link = |uid: &str, email: &str| {
+        let q = partner_core::encoding::form_encode([
+            ("uid", uid),
+            ("email", email),
+            ("callback", callback.as_str()),
+        ]);
+        verifier.parse_query(&q).unwrap()
+    };
+    let json =
+        ProvisioningClient::new(&c66.partner_endpoint()).unwrap().with_encoding(BodyEncoding::Json);
+    match json.provision(&link("u-nobody", "x@y.co"), &[]).await.unwrap_err() {
+        Error::Provision(ProvisionFailure::InvalidLinkUid) => {}
+        other => panic!("{other:?}"),
+    }
+    match json.provision(&link("u-ann", "jon@smith.com"), &[]).await.unwrap_err() {
+        Error::Provision(ProvisionFailure::InvalidUserEmail(text)) => {
+            assert!(text.starts_with("invalid user_email ("))
+        }
+        other => panic!("{other:?}"),
+    }
+    json.provision(&link("u-ann", "ann@smith.com"), &[]).await.unwrap();
+    // Missing fields, sent by hand.
+    let r = reqwest::Client::new()
+        .post(c66.partner_endpoint())
+        .body("user_email=a%40b.co")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.text().await.unwrap()),
+        (403, "link_uid is missing".to_owned())
+    );
+    assert_eq!(
+        ProvisionFailure::from_text("user_email is missing"),
+        ProvisionFailure::UserEmailMissing
+    );
+}
+
+#[tokio::test]
+async fn sso_signin_callback_verified_identity_and_single_use() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let c66 = fake(clock.clone()).await;
+    let signin = partner_cloud66::sso_signin_url(&c66.base_url(), "acme").unwrap();
+    let callback = location(&signin).await;
+    let query = callback.strip_prefix(&format!("{PARTNER_SITE}/cloud66/sso?")).unwrap();
+    let params: std::collections::HashMap<String, String> =
+        partner_core::encoding::form_decode(query).into_iter().collect();
+
+    let verifier = MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap())
+        .with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000)));
+    let now = clock.unix_time();
+    let id = verifier.verify(&params["multipass"], Some(&params["signature"]), now).unwrap();
+    assert_eq!((id.email(), id.name()), (Some("jon@smith.com"), Some("Jon Smith")));
+    assert_eq!(id.expires_at, Some(now.saturating_add(Duration::from_secs(60))));
+    assert!(matches!(
+        verifier.verify(&params["multipass"], Some(&params["signature"]), now),
+        Err(Error::Replayed)
+    ));
+
+    // A multipass replayed after its minute is expired (and never reaches the guard).
+    let fresh = location(&signin).await;
+    let q2: std::collections::HashMap<String, String> =
+        partner_core::encoding::form_decode(fresh.split_once('?').unwrap().1).into_iter().collect();
+    clock.advance(Duration::from_secs(91));
+    assert!(matches!(
+        verifier.verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time()),
+        Err(Error::Expired)
+    ));
+    // Wrong provider: 404.
+    assert_eq!(
+        browser()
+            .get(format!("{}/sso/signin/other", c66.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn oauth_code_flow_api_call_and_missing_scope() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let c66 = fake(clock).await;
+    let state = OAuthState::generate();
+    let authorize = AuthorizeRequest::new("client-1", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .unwrap()
+        .base_url(BaseUrl::parse(&c66.base_url()).unwrap())
+        .scope(Scope::Public)
+        .url(&state);
+    let back = location(&authorize).await;
+    let q: std::collections::HashMap<String, String> =
+        partner_core::encoding::form_decode(back.split_once('?').unwrap().1).into_iter().collect();
+    state.verify(&q["state"]).unwrap();
+    assert!(OAuthState::generate().verify(&q["state"]).is_err());
+
+    let oauth = OAuthClient::new("client-1", "secret-1", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .unwrap()
+        .with_base_url(&c66.base_url())
+        .unwrap();
+    let token = oauth.exchange_code(&q["code"]).await.unwrap();
+    assert_eq!(token.token_type, "bearer");
+    assert_eq!(token.scopes.as_ref().map(ToString::to_string).as_deref(), Some("public"));
+    match oauth.exchange_code(&q["code"]).await.unwrap_err() {
+        Error::Rejected { status: 400, error, .. } => {
+            assert_eq!(error.as_deref(), Some("invalid_grant"))
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let api = ApiClient::new(token.access_token.clone())
+        .unwrap()
+        .with_base_url(&c66.api_base_url())
+        .unwrap();
+    let stacks: Vec<Value> = api.list("/stacks").await.unwrap();
+    assert_eq!(
+        stacks.iter().map(|s| s["uid"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["s1", "s2", "s3"],
+        "3 stacks over 2 pages"
+    );
+    let one: Value = api.get("/stacks/s2").await.unwrap();
+    assert_eq!(one["name"], "api");
+    match api.post::<Value>("/stacks/s2/deployments", &[]).await.unwrap_err() {
+        Error::MissingScope { description } => assert!(description.unwrap().ends_with("redeploy")),
+        other => panic!("{other:?}"),
+    }
+    let bad = ApiClient::new("not-a-token").unwrap().with_base_url(&c66.api_base_url()).unwrap();
+    assert!(matches!(bad.get::<Value>("/stacks/s1").await, Err(Error::Unauthorized)));
+    assert!(matches!(api.get::<Value>("/../oauth/token").await, Err(Error::UnsafeInput(_))));
+}
+
+#[tokio::test]
+async fn redeploy_with_the_scope() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let c66 = fake(clock).await;
+    let state = OAuthState::generate();
+    let url = AuthorizeRequest::new("client-1", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .unwrap()
+        .base_url(BaseUrl::parse(&c66.base_url()).unwrap())
+        .scope(Scope::Redeploy)
+        .scope(Scope::Public)
+        .url(&state);
+    let back = location(&url).await;
+    let code = partner_core::encoding::form_decode(back.split_once('?').unwrap().1)
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1;
+    let oauth = OAuthClient::new("client-1", "secret-1", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .unwrap()
+        .with_base_url(&c66.base_url())
+        .unwrap();
+    let token = oauth.exchange_code(&code).await.unwrap();
+    let api =
+        ApiClient::new(token.access_token).unwrap().with_base_url(&c66.api_base_url()).unwrap();
+    let answer: Value = api.post("/stacks/s1/deployments", &[]).await.unwrap();
+    assert_eq!(answer["ok"], true);
+    let wrong = OAuthClient::new("client-1", "wrong", format!("{PARTNER_SITE}/cloud66/oauth"))
+        .unwrap()
+        .with_base_url(&c66.base_url())
+        .unwrap();
+    assert!(matches!(wrong.exchange_code("x").await, Err(Error::Rejected { status: 401, .. })));
+}
