@@ -177,10 +177,8 @@ mod tests {
         let cb = "callback=https%3A%2F%2Fapp.cloud66.com%2Fx";
         assert!(v.parse_query(&format!("uid=1&email=a%40b.co&{cb}")).is_ok());
         assert!(
-            v.parse_query(&format!(
-                "uid=1&email=a%40b.co&callback=https%3A%2F%2FAPP.cloud66.com%2Fx"
-            ))
-            .is_ok()
+            v.parse_query("uid=1&email=a%40b.co&callback=https%3A%2F%2FAPP.cloud66.com%2Fx")
+                .is_ok()
         );
         assert_eq!(kind(&format!("email=a%40b.co&{cb}")), ErrorKind::Malformed);
         assert_eq!(kind(&format!("uid=&email=a%40b.co&{cb}")), ErrorKind::Malformed);
