@@ -15,6 +15,7 @@ pub fn suites() -> Vec<Box<dyn Suite>> {
         Box::new(partner_blendr::conformance::BlendrSuite),
         Box::new(partner_cheetah::conformance::CheetahSuite),
         Box::new(partner_cloud66::conformance::Cloud66Suite),
+        Box::new(partner_ovhcloud::conformance::OvhcloudSuite),
         Box::new(partner_teapplix::conformance::TeapplixSuite),
     ]
 }
