@@ -25,16 +25,31 @@ impl Suite for OvhcloudSuite {
         let timestamp = input.int("timestamp")?;
         match kind {
             "request-signature" => {
-                let signature = sign(&app_secret, &consumer_key, method, url, body.as_bytes(), timestamp);
+                let signature =
+                    sign(&app_secret, &consumer_key, method, url, body.as_bytes(), timestamp);
                 Ok(Output::from_iter([("signature".to_owned(), json!(signature))]))
             }
             "verify-signature" => {
                 let skew = match input.opt_int("max_skew_secs")? {
                     None => DEFAULT_MAX_SKEW,
-                    Some(n) => Duration::from_secs(u64::try_from(n).map_err(|_| RunError::Kind(ErrorKind::Malformed))?),
+                    Some(n) => Duration::from_secs(
+                        u64::try_from(n).map_err(|_| RunError::Kind(ErrorKind::Malformed))?,
+                    ),
                 };
-                let request = SignedRequest { method, url, body: body.as_bytes(), timestamp, signature: input.str("signature")? };
-                verify(&app_secret, &consumer_key, &request, UnixTime::from_secs(input.int("now")?), skew)?;
+                let request = SignedRequest {
+                    method,
+                    url,
+                    body: body.as_bytes(),
+                    timestamp,
+                    signature: input.str("signature")?,
+                };
+                verify(
+                    &app_secret,
+                    &consumer_key,
+                    &request,
+                    UnixTime::from_secs(input.int("now")?),
+                    skew,
+                )?;
                 Ok(Output::from_iter([("ok".to_owned(), json!(true))]))
             }
             _ => Err(RunError::UnsupportedKind),

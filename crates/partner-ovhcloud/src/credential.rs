@@ -36,7 +36,9 @@ impl Method {
 
     /// Reads a method name (any case).
     pub fn parse(name: &str) -> Option<Self> {
-        [Method::Get, Method::Post, Method::Put, Method::Delete].into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+        [Method::Get, Method::Post, Method::Put, Method::Delete]
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
     }
 }
 
@@ -140,7 +142,8 @@ impl CredentialRequest {
     /// `path/*`, since `path/*` alone does not cover `path`).
     pub fn recursive(self, method: Method, path: &str) -> Self {
         let base = path.trim_end_matches('/');
-        self.rule(method, if base.is_empty() { "/" } else { base }).rule(method, format!("{base}/*"))
+        self.rule(method, if base.is_empty() { "/" } else { base })
+            .rule(method, format!("{base}/*"))
     }
 
     /// GET on everything.

@@ -68,15 +68,18 @@ impl Endpoint {
     /// assert!(Endpoint::OvhEu.url("/me/../auth", &[]).is_err());
     /// ```
     pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
-        let rest = path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;
+        let rest =
+            path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;
         let segments: Vec<&str> = rest.split('/').collect();
         if segments.iter().any(|s| *s == ".." || *s == ".") {
             return Err(Error::UnsafeInput("api path must not contain . or .. segments"));
         }
         let versioned = matches!(segments.first(), Some(&"v1") | Some(&"v2"));
-        let mut url = Url::parse(self.base_url()).map_err(|_| Error::UnsafeInput("endpoint url"))?;
+        let mut url =
+            Url::parse(self.base_url()).map_err(|_| Error::UnsafeInput("endpoint url"))?;
         {
-            let mut parts = url.path_segments_mut().map_err(|_| Error::UnsafeInput("endpoint url"))?;
+            let mut parts =
+                url.path_segments_mut().map_err(|_| Error::UnsafeInput("endpoint url"))?;
             if versioned {
                 parts.pop();
             }
@@ -123,8 +126,14 @@ mod tests {
         let e = Endpoint::custom("http://127.0.0.1:9/1.0").unwrap();
         assert_eq!(e.url("/me", &[]).unwrap().as_str(), "http://127.0.0.1:9/1.0/me");
         assert_eq!(e.url("/v1/call", &[]).unwrap().as_str(), "http://127.0.0.1:9/v1/call");
-        assert_eq!(Endpoint::OvhEu.url("/domain/zone/a b?#", &[]).unwrap().as_str(), "https://eu.api.ovh.com/1.0/domain/zone/a%20b%3F%23");
-        assert_eq!(Endpoint::OvhUs.url("/me", &[("a", "é&")]).unwrap().as_str(), "https://api.us.ovhcloud.com/1.0/me?a=%C3%A9%26");
+        assert_eq!(
+            Endpoint::OvhEu.url("/domain/zone/a b?#", &[]).unwrap().as_str(),
+            "https://eu.api.ovh.com/1.0/domain/zone/a%20b%3F%23"
+        );
+        assert_eq!(
+            Endpoint::OvhUs.url("/me", &[("a", "é&")]).unwrap().as_str(),
+            "https://api.us.ovhcloud.com/1.0/me?a=%C3%A9%26"
+        );
         assert!(Endpoint::OvhEu.url("me", &[]).is_err());
         assert!(Endpoint::custom("http://eu.api.ovh.com/1.0").is_err());
         assert_eq!("kimsufi-ca".parse::<Endpoint>().unwrap(), Endpoint::KimsufiCa);

@@ -1,0 +1,285 @@
+//! The client against the fake OVH API, over real HTTP on 127.0.0.1.
+#![cfg(all(feature = "client", feature = "mock"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use partner_ovhcloud::fake::{
+    DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET, FakeOvh, RunningOvh,
+};
+use partner_ovhcloud::{
+    CredentialRequest, CredentialState, Endpoint, Error, FixedClock, Method, OvhClient,
+    OvhErrorKind, Secret, sign,
+};
+use serde_json::{Value, json};
+
+async fn fake(clock: Arc<FixedClock>, offset: i64) -> RunningOvh {
+    FakeOvh::builder()
+        .zones(["example.com", "example.org", "example.net"])
+        .clock(clock)
+        .server_offset(offset)
+        .start(0)
+        .await
+        .unwrap()
+}
+
+fn app(fake: &RunningOvh, clock: &Arc<FixedClock>) -> OvhClient {
+    OvhClient::builder(
+        Endpoint::custom(&fake.endpoint_url()).unwrap(),
+        DEFAULT_APPLICATION_KEY,
+        DEFAULT_APPLICATION_SECRET,
+    )
+    .clock(clock.clone())
+    .sleeper(clock.clone())
+    .build()
+    .unwrap()
+}
+
+/// Requests a key with `request`, and consents as the customer would.
+async fn delegated(app: &OvhClient, request: CredentialRequest) -> OvhClient {
+    let asked = app
+        .request_credential(&request.redirection("https://partner.example/ovh/done"))
+        .await
+        .unwrap();
+    assert_eq!(asked.state, CredentialState::PendingValidation);
+    let customer = app.for_customer(asked.consumer_key.clone());
+    // Before consent the key is not valid.
+    match customer.get::<Value>("/me").await.unwrap_err() {
+        Error::Api { kind: OvhErrorKind::InvalidCredential, query_id, .. } => {
+            assert!(query_id.unwrap().starts_with("FAKE."))
+        }
+        other => panic!("{other:?}"),
+    }
+    let consent =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = consent.get(&asked.validation_url).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "https://partner.example/ovh/done");
+    customer
+}
+
+#[tokio::test]
+async fn delegation_then_calls_within_and_outside_the_rules_then_logout() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let app = app(&fake, &clock);
+    let customer = delegated(
+        &app,
+        CredentialRequest::new()
+            .rule(Method::Get, "/me")
+            .recursive(Method::Get, "/domain/zone/example.com")
+            .rule(Method::Post, "/domain/zone/example.com/record"),
+    )
+    .await;
+
+    let me: Value = customer.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh");
+    let created: Value = customer
+        .post(
+            "/domain/zone/example.com/record",
+            &json!({"fieldType": "TXT", "subDomain": "café", "target": "v=spf1 ~all", "ttl": 60}),
+        )
+        .await
+        .unwrap();
+    let id = created["id"].as_u64().unwrap();
+    assert_eq!(created["subDomain"], "café", "non-ASCII went as \\u escapes and came back");
+    let ids: Vec<u64> = customer
+        .get_with_query("/domain/zone/example.com/record", &[("subDomain", "café")])
+        .await
+        .unwrap();
+    assert_eq!(ids, [id]);
+    let record: Value =
+        customer.get(&format!("/domain/zone/example.com/record/{id}")).await.unwrap();
+    assert_eq!(record["target"], "v=spf1 ~all");
+
+    for (call, path) in [
+        ("GET", "/domain/zone/example.org/record"),
+        ("DELETE", "/domain/zone/example.com/record/1"),
+        ("GET", "/domain/zone"),
+    ] {
+        let err = match call {
+            "GET" => customer.get::<Value>(path).await.unwrap_err(),
+            _ => customer.delete::<Value>(path).await.unwrap_err(),
+        };
+        assert_eq!(err.ovh_kind(), Some(OvhErrorKind::NotGrantedCall), "{call} {path}");
+    }
+    let credential = customer.current_credential().await.unwrap_err();
+    assert_eq!(
+        credential.ovh_kind(),
+        Some(OvhErrorKind::NotGrantedCall),
+        "currentCredential was not asked for"
+    );
+
+    customer.logout().await.unwrap_err(); // not granted either
+    let admin = delegated(&app, CredentialRequest::read_write()).await;
+    assert_eq!(admin.current_credential().await.unwrap().status, CredentialState::Validated);
+    admin.logout().await.unwrap();
+    assert_eq!(
+        admin.get::<Value>("/me").await.unwrap_err().ovh_kind(),
+        Some(OvhErrorKind::NotCredential)
+    );
+    assert_eq!(fake.time_requests(), 1, "one /auth/time for the whole application");
+}
+
+#[tokio::test]
+async fn tampered_signature_is_refused() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let customer = delegated(&app(&fake, &clock), CredentialRequest::read_only()).await;
+    // Sign for one URL, send to another, by hand.
+    let url = format!("{}/me", fake.endpoint_url());
+    let ck = customer.current_credential().await.map(|_| ()).ok();
+    assert!(ck.is_some());
+    let forged = sign(
+        &Secret::from(DEFAULT_APPLICATION_SECRET),
+        &Secret::from("whatever"),
+        "GET",
+        &url,
+        b"",
+        1_700_000_000,
+    );
+    let r = reqwest::Client::new()
+        .get(&url)
+        .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
+        .header("X-Ovh-Consumer", "unknown-ck")
+        .header("X-Ovh-Timestamp", "1700000000")
+        .header("X-Ovh-Signature", forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().contains_key("x-ovh-queryid"));
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["errorCode"], "NOT_CREDENTIAL");
+    // A wrong application secret makes every signature wrong.
+    let bad_app = OvhClient::builder(
+        Endpoint::custom(&fake.endpoint_url()).unwrap(),
+        DEFAULT_APPLICATION_KEY,
+        "wrong secret",
+    )
+    .clock(clock.clone())
+    .build()
+    .unwrap();
+    let asked = bad_app.request_credential(&CredentialRequest::read_only()).await.unwrap();
+    let err = bad_app.for_customer(asked.consumer_key).get::<Value>("/me").await.unwrap_err();
+    assert_eq!(err.ovh_kind(), Some(OvhErrorKind::InvalidSignature));
+}
+
+#[tokio::test]
+async fn clock_skew_is_corrected_by_the_time_delta() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    // The server is 2 hours ahead of the client's clock.
+    let fake = fake(clock.clone(), 7_200).await;
+    let app = app(&fake, &clock);
+    assert_eq!(app.time_delta().await.unwrap(), 7_200);
+    let customer = delegated(&app, CredentialRequest::read_only()).await;
+    let _: Value = customer.get("/me").await.unwrap();
+    // 100 concurrent first calls of a fresh application share one /auth/time.
+    let fresh = self::app(&fake, &clock);
+    let handles: Vec<_> = (0..100)
+        .map(|_| {
+            let c = fresh.clone();
+            tokio::spawn(async move { c.time_delta().await.unwrap() })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 7_200);
+    }
+    assert_eq!(fresh.time_requests(), 1);
+}
+
+#[tokio::test]
+async fn time_jump_triggers_one_resync() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let app = app(&fake, &clock);
+    let customer = delegated(&app, CredentialRequest::read_only()).await;
+    let _: Value = customer.get("/me").await.unwrap();
+    assert_eq!(app.time_requests(), 1);
+    // The server's clock moves an hour ahead behind the client's back: the
+    // next call gets QUERY_TIME_OUT, re-syncs once, and succeeds.
+    fake.set_server_offset(3_600);
+    let _: Value = customer.get("/me").await.unwrap();
+    assert_eq!(app.time_requests(), 2);
+    assert_eq!(app.time_delta().await.unwrap(), 3_600);
+    // A signature problem that a re-sync cannot cure is re-synced once, not more.
+    let wrong = OvhClient::builder(
+        Endpoint::custom(&fake.endpoint_url()).unwrap(),
+        DEFAULT_APPLICATION_KEY,
+        "wrong secret",
+    )
+    .clock(clock.clone())
+    .build()
+    .unwrap()
+    .for_customer("some-ck");
+    let _ = wrong.get::<Value>("/me").await.unwrap_err();
+    assert_eq!(wrong.time_requests(), 1);
+}
+
+#[tokio::test]
+async fn retries_on_5xx_for_get_but_not_post() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let customer = delegated(&app(&fake, &clock), CredentialRequest::read_write()).await;
+    let before = fake.api_requests();
+    fake.inject_server_errors(2);
+    let me: Value = customer.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh");
+    assert_eq!(fake.api_requests() - before, 3, "two 503s then a success");
+
+    fake.inject_server_errors(1);
+    let before = fake.api_requests();
+    let err = customer
+        .post::<Value, _>(
+            "/domain/zone/example.com/record",
+            &json!({"fieldType": "A", "target": "192.0.2.1"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.ovh_kind(), Some(OvhErrorKind::Server));
+    assert_eq!(fake.api_requests() - before, 1, "POST is not retried");
+
+    fake.inject_server_errors(10);
+    let err = customer.get::<Value>("/me").await.unwrap_err();
+    assert_eq!(err.ovh_kind(), Some(OvhErrorKind::Server), "bounded: gives up after 3 retries");
+    fake.inject_server_errors(0);
+}
+
+#[tokio::test]
+async fn v2_cursor_pagination_and_oauth2() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = FakeOvh::builder()
+        .zones(["a.com", "b.com", "c.com", "d.com", "e.com"])
+        .service_account("sa-id", "sa-secret")
+        .clock(clock.clone())
+        .start(0)
+        .await
+        .unwrap();
+    let sa = OvhClient::builder(
+        Endpoint::custom(&fake.endpoint_url()).unwrap(),
+        DEFAULT_APPLICATION_KEY,
+        DEFAULT_APPLICATION_SECRET,
+    )
+    .oauth2("sa-id", "sa-secret", fake.token_url())
+    .clock(clock.clone())
+    .build()
+    .unwrap();
+    let me: Value = sa.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh");
+    let all: Vec<Value> = sa.paginate("/v2/iam/resource").try_collect().await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r["name"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["a.com", "b.com", "c.com", "d.com", "e.com"]
+    );
+    assert_eq!(fake.time_requests(), 0, "bearer calls are not signed");
+    let bad = OvhClient::builder(
+        Endpoint::custom(&fake.endpoint_url()).unwrap(),
+        DEFAULT_APPLICATION_KEY,
+        DEFAULT_APPLICATION_SECRET,
+    )
+    .oauth2("sa-id", "wrong", fake.token_url())
+    .build()
+    .unwrap();
+    assert!(bad.get::<Value>("/me").await.is_err());
+}
