@@ -151,6 +151,7 @@ impl FakeHubBuilder {
             .route("/v1/accounts/{id}/blends/{guid}", get(blend))
             .route("/v1/accounts/{id}/blends/{guid}/run", post(run))
             .route("/v1/{*rest}", any(not_found))
+            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
@@ -582,4 +583,14 @@ async fn not_found(State(state): State<Arc<HubState>>, headers: HeaderMap) -> Re
         Ok(rl) => with_headers(missing("route"), rl),
         Err(r) => *r,
     }
+}
+
+/// Logs each request (method, path, status; never the query, which may
+/// carry tokens) at info level.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
 }

@@ -107,6 +107,7 @@ impl FakeStellarBuilder {
             .route("/console/api/sso", post(sso))
             .route("/api/member/profile", get(profile))
             .route("/demo", get(demo))
+            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
@@ -442,4 +443,14 @@ async fn demo(
          </script></body></html>\n"
     ))
     .into_response()
+}
+
+/// Logs each request (method, path, status; never the query, which may
+/// carry tokens) at info level.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
 }

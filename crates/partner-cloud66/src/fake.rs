@@ -172,6 +172,7 @@ impl FakeCloud66Builder {
             .route("/api/3/stacks", get(stacks))
             .route("/api/3/stacks/{uid}", get(stack))
             .route("/api/3/stacks/{uid}/deployments", post(redeploy))
+            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -532,4 +533,14 @@ async fn redeploy(
     }
     Json(json!({"response": {"ok": true, "message": "Stack queued for redeployment"}}))
         .into_response()
+}
+
+/// Logs each request (method, path, status; never the query, which may
+/// carry tokens) at info level.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
 }

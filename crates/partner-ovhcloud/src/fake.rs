@@ -141,6 +141,7 @@ impl FakeOvhBuilder {
             .route("/auth/oauth2/token", post(oauth2_token))
             .route("/1.0/{*path}", any(api))
             .route("/v2/{*path}", any(api))
+            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -569,4 +570,14 @@ fn resource(
         }
         _ => not_found(),
     }
+}
+
+/// Logs each request (method, path, status; never the query, which may
+/// carry tokens) at info level.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
 }

@@ -116,6 +116,7 @@ impl FakeTeapplixBuilder {
             .route("/api2/PSObtainToken", get(obtain_token))
             .route("/api2/{method}", get(api2_echo).post(api2_echo))
             .route("/h/{vhost}/te/lo.cgi", get(launch))
+            .layer(axum::middleware::from_fn(log_request))
             .with_state(state))
     }
 
@@ -330,4 +331,14 @@ async fn launch(State(state): State<Arc<FakeState>>, uri: Uri) -> Response {
         page,
     )
         .into_response()
+}
+
+/// Logs each request (method, path, status; never the query, which may
+/// carry tokens) at info level.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(%method, path, status = response.status().as_u16(), "request");
+    response
 }
