@@ -31,6 +31,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build in release mode and time each provider's hot operation next to its raw primitive.
+    Bench {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_provider(name: &str) -> Result<Provider, String> {
@@ -40,6 +46,7 @@ fn parse_provider(name: &str) -> Result<Provider, String> {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
+        Command::Bench { json } => bench(json),
     }
 }
 
@@ -69,6 +76,33 @@ fn conformance(mut dirs: Vec<PathBuf>, provider: Option<Provider>, json: bool) -
         return ExitCode::from(2);
     }
     if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn bench(json: bool) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--locked",
+        "-p",
+        "xtask",
+        "--bin",
+        "partner-bench",
+        "--",
+    ]);
+    if json {
+        cmd.arg("--json");
+    }
+    match cmd.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: cannot run cargo: {err}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn display_dirs(dirs: &[PathBuf]) -> String {

@@ -54,7 +54,7 @@ impl Suite for BlendrSuite {
                     let v = JwtVerifier::new(key)
                         .with_window(max_age, max_skew)
                         .verify(input.str("jwt")?, now)?;
-                    Ok(Output::from_iter([("claims".to_owned(), Value::Object(v.claims))]))
+                    Ok(Output::from_iter([("claims".to_owned(), Value::Object(v.claims()))]))
                 }
             }
             _ => Err(RunError::UnsupportedKind),

@@ -307,10 +307,10 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
     let (account_id, account_name) = match jwt {
         Some(token) => match state.jwt.verify(&token, now) {
             Ok(v) => {
-                let name = v
-                    .claims
+                let claims = v.claims();
+                let name = claims
                     .get("accountname")
-                    .or_else(|| v.claims.get("account").and_then(|a| a.get("name")))
+                    .or_else(|| claims.get("account").and_then(|a| a.get("name")))
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 (v.account_id, name)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_core::crypto::{hmac_sha256, verify_hmac_sha256};
-use partner_core::encoding::{base64url_decode, base64url_encode};
+use partner_core::encoding::{base64url_decode, base64url_decode_into, push_base64url};
 use partner_core::{Freshness, ReplayGuard, Secret, UnixTime};
 use serde_json::{Map, Value, json};
 
@@ -19,6 +19,7 @@ use crate::hash::{DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW};
 use crate::{Error, Hub, SsoLink, SsoPage};
 
 /// The protected header of every token this crate makes.
+#[cfg(test)]
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// An account id as the JWT carries it: text or an integer (the vendor's
@@ -189,7 +190,7 @@ impl JwtClaims {
 ///
 /// let token = signer.sign(&claims, now).unwrap();
 /// let verified = JwtVerifier::new("saaspartner_api_key").verify(&token, now).unwrap();
-/// assert_eq!(verified.claims["iat"], 1_700_000_000);
+/// assert_eq!(verified.claims()["iat"], 1_700_000_000);
 /// ```
 #[derive(Debug, Clone)]
 pub struct JwtSigner {
@@ -204,11 +205,11 @@ impl JwtSigner {
 
     /// The compact JWT for `claims`, issued at `now`.
     pub fn sign(&self, claims: &JwtClaims, now: UnixTime) -> Result<String, Error> {
-        let mut payload = claims.claims.clone();
-        payload.insert("iat".into(), Value::from(now.as_secs()));
-        if let Some(lifetime) = claims.lifetime {
-            payload.insert("exp".into(), Value::from(now.saturating_add(lifetime).as_secs()));
-        }
+        let payload = WithTimes {
+            claims: &claims.claims,
+            iat: now.as_secs(),
+            exp: claims.lifetime.map(|l| now.saturating_add(l).as_secs()),
+        };
         let body = serde_json::to_vec(&payload)
             .map_err(|_| Error::Malformed("claims do not serialise"))?;
         Ok(sign_compact(self.key.expose(), &body))
@@ -252,27 +253,75 @@ impl JwtSigner {
     }
 }
 
-/// Signs `payload` (JSON bytes) as a compact HS256 JWT.
+/// The claims with `iat` (and `exp`) set by the signer, serialised without
+/// copying the claims (an `iat` / `exp` among them is replaced).
+struct WithTimes<'a> {
+    claims: &'a Map<String, Value>,
+    iat: i64,
+    exp: Option<i64>,
+}
+
+impl serde::Serialize for WithTimes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (k, v) in self.claims.iter().filter(|(k, _)| *k != "iat" && *k != "exp") {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("iat", &self.iat)?;
+        if let Some(exp) = self.exp {
+            map.serialize_entry("exp", &exp)?;
+        }
+        map.end()
+    }
+}
+
+/// `base64url(HEADER)`, computed once.
+const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// Signs `payload` (JSON bytes) as a compact HS256 JWT, in one buffer.
 pub(crate) fn sign_compact(key: &[u8], payload: &[u8]) -> String {
-    let mut token = base64url_encode(HEADER);
+    let mut token = String::with_capacity(HEADER_B64.len() + 2 + payload.len() * 4 / 3 + 48);
+    token.push_str(HEADER_B64);
     token.push('.');
-    token.push_str(&base64url_encode(payload));
+    push_base64url(&mut token, payload);
     let tag = hmac_sha256(key, token.as_bytes());
     token.push('.');
-    token.push_str(&base64url_encode(tag));
+    push_base64url(&mut token, tag);
     token
 }
 
 /// What a verified SSO JWT says.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VerifiedJwt {
-    /// Every claim of the payload.
-    pub claims: Map<String, Value>,
+    payload: Vec<u8>,
     /// `accountid`, or `account.external_id`, as text.
     pub account_id: String,
     /// The issue time.
     pub issued_at: UnixTime,
+}
+
+impl fmt::Debug for VerifiedJwt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Claims may hold credentials.
+        f.debug_struct("VerifiedJwt")
+            .field("account_id", &self.account_id)
+            .field("issued_at", &self.issued_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedJwt {
+    /// Every claim of the payload (parsed on each call: keep the result).
+    pub fn claims(&self) -> Map<String, Value> {
+        serde_json::from_slice(&self.payload).unwrap_or_default()
+    }
+
+    /// One claim (parses the payload).
+    pub fn claim(&self, name: &str) -> Option<Value> {
+        self.claims().remove(name)
+    }
 }
 
 /// Verifies SSO JWTs: HS256 only, `iat` required and within the age window,
@@ -298,8 +347,31 @@ impl fmt::Debug for JwtVerifier {
     }
 }
 
-fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<UnixTime>, Error> {
-    match claims.get(name) {
+/// The header fields the verifier reads (borrowed, no map).
+#[derive(serde::Deserialize)]
+struct HeaderProbe<'a> {
+    #[serde(borrow, default)]
+    alg: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The claims the verifier reads; everything else is skipped, and the whole
+/// object is parsed only when asked for ([`VerifiedJwt::claims`]).
+#[derive(serde::Deserialize)]
+struct ClaimsProbe {
+    #[serde(default)]
+    iat: Option<Value>,
+    #[serde(default)]
+    exp: Option<Value>,
+    #[serde(default)]
+    nbf: Option<Value>,
+    #[serde(default)]
+    accountid: Option<Value>,
+    #[serde(default)]
+    account: Option<Value>,
+}
+
+fn numeric_date(value: Option<&Value>) -> Result<Option<UnixTime>, Error> {
+    match value {
         None => Ok(None),
         Some(Value::Number(n)) => {
             if let Some(i) = n.as_i64() {
@@ -317,16 +389,12 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<UnixTi
     }
 }
 
-fn account_id(claims: &Map<String, Value>) -> Option<String> {
-    let text = |v: &Value| match v {
+fn id_text(v: &Value) -> Option<String> {
+    match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    };
-    claims
-        .get("accountid")
-        .and_then(text)
-        .or_else(|| claims.get("account").and_then(|a| a.get("external_id")).and_then(text))
+    }
 }
 
 impl JwtVerifier {
@@ -359,26 +427,46 @@ impl JwtVerifier {
         else {
             return Err(Error::Malformed("a jwt has three parts"));
         };
-        let object = |b64: &str| -> Result<Map<String, Value>, Error> {
-            let bytes =
-                base64url_decode(b64).map_err(|_| Error::Malformed("jwt part is not base64url"))?;
-            match serde_json::from_slice(&bytes) {
-                Ok(Value::Object(map)) => Ok(map),
-                _ => Err(Error::Malformed("jwt part is not a json object")),
+        let decode = |b64: &str| {
+            base64url_decode(b64).map_err(|_| Error::Malformed("jwt part is not base64url"))
+        };
+        // The header is small: decode it on the stack when it fits.
+        let mut header_buf = [0u8; 256];
+        let header_vec;
+        let header_json: &[u8] = match base64url_decode_into(header_b64, &mut header_buf) {
+            Ok(n) => &header_buf[..n],
+            Err(_) => {
+                header_vec = decode(header_b64)?;
+                &header_vec
             }
         };
-        let header = object(header_b64)?;
-        let claims = object(payload_b64)?;
-        let issued_at = numeric_date(&claims, "iat")?.ok_or(Error::Malformed("no iat"))?;
-        let expires = numeric_date(&claims, "exp")?;
-        let not_before = numeric_date(&claims, "nbf")?;
-        let account_id =
-            account_id(&claims).ok_or(Error::Malformed("no accountid or account.external_id"))?;
+        let payload = decode(payload_b64)?;
+        let is_object = |json: &[u8]| json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !is_object(header_json) || !is_object(&payload) {
+            return Err(Error::Malformed("jwt part is not a json object"));
+        }
+        let header: HeaderProbe<'_> = serde_json::from_slice(header_json)
+            .map_err(|_| Error::Malformed("jwt header is not valid json"))?;
+        let probe: ClaimsProbe = serde_json::from_slice(&payload)
+            .map_err(|_| Error::Malformed("jwt payload is not valid json"))?;
+        let issued_at = numeric_date(probe.iat.as_ref())?.ok_or(Error::Malformed("no iat"))?;
+        let expires = numeric_date(probe.exp.as_ref())?;
+        let not_before = numeric_date(probe.nbf.as_ref())?;
+        let account_id = probe
+            .accountid
+            .as_ref()
+            .and_then(id_text)
+            .or_else(|| probe.account.as_ref().and_then(|a| a.get("external_id")).and_then(id_text))
+            .ok_or(Error::Malformed("no accountid or account.external_id"))?;
 
-        if header.get("alg").and_then(Value::as_str) != Some("HS256") {
+        if header.alg.as_deref() != Some("HS256") {
             return Err(Error::BadSignature);
         }
-        let signature = base64url_decode(signature_b64).map_err(|_| Error::BadSignature)?;
+        let mut signature = [0u8; 32];
+        match base64url_decode_into(signature_b64, &mut signature) {
+            Ok(32) => {}
+            _ => return Err(Error::BadSignature),
+        }
         let signed_len = header_b64.len() + 1 + payload_b64.len();
         verify_hmac_sha256(self.key.expose(), &token.as_bytes()[..signed_len], &signature)
             .map_err(|_| Error::BadSignature)?;
@@ -397,13 +485,14 @@ impl JwtVerifier {
             let until = expires.map_or(until, |e| e.min(until));
             guard.check_and_record(&signature, until, now)?;
         }
-        Ok(VerifiedJwt { claims, account_id, issued_at })
+        Ok(VerifiedJwt { payload, account_id, issued_at })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use partner_core::encoding::base64url_encode;
     use partner_core::{ErrorKind, HasErrorKind};
 
     const KEY: &str = "saaspartner_api_key";
@@ -415,7 +504,7 @@ mod tests {
     fn verifies_a_pyjwt_token() {
         let v = JwtVerifier::new(KEY).verify(PYJWT, UnixTime::from_secs(1_700_000_000)).unwrap();
         assert_eq!(v.account_id, "123");
-        assert_eq!(v.claims["api_key"], "abcde12345");
+        assert_eq!(v.claims()["api_key"], "abcde12345");
         assert_eq!(v.issued_at.as_secs(), 1_699_999_995);
         let kind = JwtVerifier::new("other")
             .verify(PYJWT, UnixTime::from_secs(1_700_000_000))
@@ -490,6 +579,11 @@ mod tests {
     }
 
     #[test]
+    fn header_constant_is_the_encoded_header() {
+        assert_eq!(partner_core::encoding::base64url_encode(HEADER), HEADER_B64);
+    }
+
+    #[test]
     fn signer_sets_iat_and_exp() {
         let s = JwtSigner::new(KEY);
         let t = s
@@ -499,7 +593,10 @@ mod tests {
             )
             .unwrap();
         let v = JwtVerifier::new(KEY).verify(&t, UnixTime::from_secs(500)).unwrap();
-        assert_eq!((v.claims["iat"].as_i64(), v.claims["exp"].as_i64()), (Some(500), Some(560)));
+        assert_eq!(
+            (v.claims()["iat"].as_i64(), v.claims()["exp"].as_i64()),
+            (Some(500), Some(560))
+        );
         assert!(
             !format!("{:?}", JwtClaims::flat(1).credential("api_key", "sekrit")).contains("sekrit")
         );

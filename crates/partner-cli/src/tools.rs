@@ -271,10 +271,10 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                     .verify(&token, now)
                     .map_err(|e| refused(&e))?;
                 if json {
-                    print_json(&json!({"valid": true, "kind": "jwt", "claims": v.claims}))
+                    print_json(&json!({"valid": true, "kind": "jwt", "claims": v.claims()}))
                 } else {
                     println!("{} jwt for account {}", green("valid"), v.account_id);
-                    print_json(&Value::Object(v.claims));
+                    print_json(&Value::Object(v.claims()));
                 }
             } else {
                 let v = HashVerifier::new(key)
@@ -389,10 +389,10 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
                 .verify(&multipass, signature.as_deref(), now_or(now))
                 .map_err(|e| refused(&e))?;
             if json {
-                print_json(&json!({"valid": true, "payload": id.payload}))
+                print_json(&json!({"valid": true, "payload": id.payload()}))
             } else {
                 println!("{} multipass for {}", green("valid"), id.email().unwrap_or("(no email)"));
-                print_json(&Value::Object(id.payload));
+                print_json(&Value::Object(id.payload()));
             }
             Ok(())
         }

@@ -52,7 +52,7 @@ impl Suite for Cloud66Suite {
                 let now = UnixTime::from_secs(input.int("now")?);
                 let id =
                     verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?;
-                Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.payload))]))
+                Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.payload()))]))
             }
             "link-redirect" => {
                 let verifier = LinkRedirectVerifier::with_allowed_hosts(

@@ -305,25 +305,52 @@ fn parse_ruby_utc(s: &str) -> Option<UnixTime> {
 }
 
 /// Who a verified multipass says signed in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MultipassIdentity {
     /// `expires`, when present.
     pub expires_at: Option<UnixTime>,
-    /// The whole decrypted JSON object.
-    pub payload: Map<String, Value>,
+    email: Option<String>,
+    name: Option<String>,
+    json: Vec<u8>,
+}
+
+impl fmt::Debug for MultipassIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipassIdentity")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MultipassIdentity {
     /// `email`, when present.
     pub fn email(&self) -> Option<&str> {
-        self.payload.get("email").and_then(Value::as_str)
+        self.email.as_deref()
     }
 
     /// `name`, when present.
     pub fn name(&self) -> Option<&str> {
-        self.payload.get("name").and_then(Value::as_str)
+        self.name.as_deref()
     }
+
+    /// The whole decrypted JSON object (parsed on each call: keep the result).
+    pub fn payload(&self) -> Map<String, Value> {
+        serde_json::from_slice(&self.json).unwrap_or_default()
+    }
+}
+
+/// The fields the verifier reads; the rest is skipped until asked for.
+#[derive(serde::Deserialize)]
+struct Probe {
+    #[serde(default)]
+    email: Option<Value>,
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    expires: Option<Value>,
 }
 
 /// Verifies multipass callbacks.
@@ -406,11 +433,12 @@ impl MultipassVerifier {
             .map_err(|_| Error::Malformed("multipass is not base64"))?;
         let plaintext = aes128_cbc_decrypt(&self.keys.aes_key(), &ZERO_IV, &ciphertext)
             .map_err(|_| Error::BadSignature)?;
-        let payload = match serde_json::from_slice(&plaintext) {
-            Ok(Value::Object(map)) => map,
+        let is_object = plaintext.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        let probe: Probe = match serde_json::from_slice(&plaintext) {
+            Ok(probe) if is_object => probe,
             _ => return Err(Error::Malformed("multipass is not a json object")),
         };
-        let expires_at = match payload.get("expires") {
+        let expires_at = match probe.expires.as_ref() {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(v) => Some(parse_expires(v).ok_or(Error::Malformed("expires is not a time"))?),
@@ -428,7 +456,16 @@ impl MultipassVerifier {
             });
             guard.check_and_record(multipass.as_bytes(), until, now)?;
         }
-        Ok(MultipassIdentity { expires_at, payload })
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        Ok(MultipassIdentity {
+            expires_at,
+            email: text(probe.email),
+            name: text(probe.name),
+            json: plaintext,
+        })
     }
 }
 

@@ -31,10 +31,15 @@ pub fn hex_encode(bytes: impl AsRef<[u8]>) -> String {
 /// ```
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
     out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        let [hi, lo] = hex_pair(b);
-        out.push(char::from(hi));
-        out.push(char::from(lo));
+    for chunk in bytes.chunks(32) {
+        let mut buf = [0u8; 64];
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&hex_pair(b));
+        }
+        // Hex digits are ASCII, so this never fails.
+        if let Ok(text) = std::str::from_utf8(&buf[..chunk.len() * 2]) {
+            out.push_str(text);
+        }
     }
 }
 
@@ -96,6 +101,23 @@ pub fn base64_decode(text: &str) -> Result<Vec<u8>, Error> {
 /// URL-safe base64 (RFC 4648 section 5) without padding, as in JWTs.
 pub fn base64url_encode(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Appends URL-safe base64 without padding of `bytes` to `out` (no
+/// intermediate string: for building tokens in one buffer).
+pub fn push_base64url(out: &mut String, bytes: impl AsRef<[u8]>) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
+/// Decodes strict URL-safe base64 without padding into `out`, returning the
+/// number of bytes written; an error if it does not fit.
+pub fn base64url_decode_into(text: &str, out: &mut [u8]) -> Result<usize, Error> {
+    URL_SAFE_NO_PAD.decode_slice(text, out).map_err(|e| match e {
+        base64::DecodeSliceError::DecodeError(e) => base64_error(e),
+        base64::DecodeSliceError::OutputSliceTooSmall => {
+            Error::Malformed("base64: longer than expected")
+        }
+    })
 }
 
 /// Strict URL-safe base64 without padding.

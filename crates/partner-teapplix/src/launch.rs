@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_core::crypto::HmacSha256Key;
-use partner_core::encoding::{push_form_encoded, push_hex, raw_pairs};
+use partner_core::encoding::{form_decode_component, push_form_encoded, push_hex};
 use partner_core::{
     BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, MessageSigner, ReplayGuard, Secret,
     UnixTime,
@@ -329,27 +329,30 @@ impl LaunchVerifier {
             .strip_prefix("signature=")
             .ok_or(Error::Malformed("signature is not the last parameter"))?;
 
+        // The launch parameters are plain ASCII names (the signer writes
+        // them so); only the token's value is form-decoded.
         let (mut action, mut pt, mut ts) = (None, None, None);
-        for pair in raw_pairs(signed_query) {
-            let slot = match &*pair.name {
+        for segment in signed_query.split('&') {
+            let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+            let slot = match name {
                 "Action" => &mut action,
                 "pt" => &mut pt,
                 "ts" => &mut ts,
                 "signature" => return Err(Error::Malformed("more than one signature")),
                 _ => continue,
             };
-            if slot.replace(pair.value).is_some() {
+            if slot.replace(value).is_some() {
                 return Err(Error::Malformed("a launch parameter appears twice"));
             }
         }
-        if action.as_deref() != Some("Launch") {
+        if action != Some("Launch") {
             return Err(Error::Malformed("Action is not Launch"));
         }
-        let pt = pt.filter(|t| !t.is_empty()).ok_or(Error::Malformed("no access token"))?;
-        let ts = ts
-            .as_deref()
-            .and_then(parse_unix_seconds)
-            .ok_or(Error::Malformed("ts is not an integer"))?;
+        let pt = pt
+            .map(form_decode_component)
+            .filter(|t| !t.is_empty())
+            .ok_or(Error::Malformed("no access token"))?;
+        let ts = ts.and_then(parse_unix_seconds).ok_or(Error::Malformed("ts is not an integer"))?;
 
         let signed_len = path.len() + 1 + signed_query.len();
         self.key

@@ -1,0 +1,360 @@
+//! `cargo xtask bench`: each provider's hot operation timed next to the raw
+//! primitive it is made of, interleaved (A B A B ...), median of samples.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// One measured pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The operation.
+    pub operation: String,
+    /// Its median cost.
+    pub ns_per_op: f64,
+    /// The raw primitive it is compared with.
+    pub primitive: String,
+    /// The primitive's median cost.
+    pub primitive_ns_per_op: f64,
+    /// `ns_per_op / primitive_ns_per_op`.
+    pub ratio: f64,
+    /// The highest acceptable ratio.
+    pub target: f64,
+    /// Heap allocations per operation.
+    pub allocs_per_op: f64,
+    /// `ratio <= target`.
+    pub ok: bool,
+}
+
+/// Counts allocations made while running `f` (the bench binary installs
+/// the counting allocator; elsewhere this reads 0).
+pub type AllocCounter = fn() -> u64;
+
+const SAMPLES: usize = 21;
+const SAMPLE_TIME: Duration = Duration::from_millis(20);
+
+/// How many iterations fill about `SAMPLE_TIME`.
+fn calibrate(f: &mut dyn FnMut()) -> u64 {
+    let mut n = 1u64;
+    loop {
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        let spent = start.elapsed();
+        if spent >= SAMPLE_TIME / 4 || n >= 1 << 24 {
+            let per = spent.as_nanos().max(1) as f64 / n as f64;
+            return ((SAMPLE_TIME.as_nanos() as f64 / per) as u64).max(1);
+        }
+        n *= 4;
+    }
+}
+
+fn time(f: &mut dyn FnMut(), n: u64) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Measures `op` against `raw`, interleaved.
+pub fn measure(
+    operation: &str,
+    primitive: &str,
+    target: f64,
+    allocs: AllocCounter,
+    op: &mut dyn FnMut(),
+    raw: &mut dyn FnMut(),
+) -> Row {
+    let (n_op, n_raw) = (calibrate(op), calibrate(raw));
+    let (mut a, mut b) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
+    for _ in 0..SAMPLES {
+        a.push(time(op, n_op));
+        b.push(time(raw, n_raw));
+    }
+    let before = allocs();
+    for _ in 0..1_000 {
+        op();
+    }
+    let allocs_per_op = (allocs() - before) as f64 / 1_000.0;
+    let (ns, raw_ns) = (median(a), median(b));
+    let ratio = ns / raw_ns;
+    Row {
+        operation: operation.to_owned(),
+        ns_per_op: ns,
+        primitive: primitive.to_owned(),
+        primitive_ns_per_op: raw_ns,
+        ratio,
+        target,
+        allocs_per_op,
+        ok: ratio <= target,
+    }
+}
+
+/// Every operation of the five providers.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub fn run_all(allocs: AllocCounter) -> Vec<Row> {
+    use partner_core::crypto::hazmat::aes128_cbc_decrypt;
+    use partner_core::crypto::{hmac_sha256, sha1, sha256_parts};
+    use partner_core::{Secret, UnixTime};
+
+    let mut rows = Vec::new();
+
+    // OVHcloud: sign a request with a 1 KiB body vs SHA-1 of the same pre-image.
+    {
+        let (as_, ck) = (
+            Secret::from("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk"),
+            Secret::from("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY"),
+        );
+        let url = "https://eu.api.ovh.com/1.0/domain/zone/example.com/record";
+        let body = vec![b'x'; 1024];
+        let pre = format!(
+            "9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk+5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY+POST+{url}+{}+1700000000",
+            "x".repeat(1024)
+        );
+        rows.push(measure(
+            "ovhcloud sign (1 KiB body)",
+            "SHA-1 of the pre-image",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(partner_ovhcloud::sign(
+                    &as_,
+                    &ck,
+                    "POST",
+                    black_box(url),
+                    black_box(&body),
+                    1_700_000_000,
+                ));
+            },
+            &mut || {
+                black_box(sha1(black_box(pre.as_bytes())));
+            },
+        ));
+    }
+
+    // Blendr: 6-parameter hash link build and verify, JWT sign and verify.
+    {
+        use partner_blendr::{
+            HashLinkSigner, HashVerifier, JwtClaims, JwtSigner, JwtVerifier, SsoParams,
+        };
+        let key = "saaspartner_api_key";
+        let ts = UnixTime::from_secs(1_700_000_000);
+        let params = SsoParams::new("123")
+            .unwrap()
+            .account_name("ACME Inc")
+            .user_id("456")
+            .user_name("Jon Smith")
+            .user_email("jon@acme.example");
+        let pairs: Vec<(&str, &str)> = params.pairs().collect();
+        let signer = HashLinkSigner::new(key);
+        let verifier = HashVerifier::new(key);
+        let query = signer.signed_query(&pairs, ts).unwrap();
+        let signed = query[..query.find("&hash=").unwrap()].to_owned();
+        rows.push(measure(
+            "blendr hash link build (6 params)",
+            "HMAC-SHA256 of the query",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(signer.signed_query(black_box(&pairs), ts).unwrap());
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(signed.as_bytes())));
+            },
+        ));
+        rows.push(measure(
+            "blendr hash link verify",
+            "HMAC-SHA256 of the query",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(verifier.verify_query(black_box(&query), ts).unwrap());
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(signed.as_bytes())));
+            },
+        ));
+        let claims = JwtClaims::flat(123)
+            .account_name("ACME")
+            .user_id("456")
+            .credential("api_key", "abcde12345");
+        let jwt_signer = JwtSigner::new(key);
+        let jwt_verifier = JwtVerifier::new(key);
+        let token = jwt_signer.sign(&claims, ts).unwrap();
+        let input = token[..token.rfind('.').unwrap()].to_owned();
+        rows.push(measure(
+            "blendr jwt sign",
+            "HMAC-SHA256 of the signing input",
+            3.0,
+            allocs,
+            &mut || {
+                black_box(jwt_signer.sign(black_box(&claims), ts).unwrap());
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(input.as_bytes())));
+            },
+        ));
+        rows.push(measure(
+            "blendr jwt verify",
+            "HMAC-SHA256 of the signing input",
+            3.0,
+            allocs,
+            &mut || {
+                black_box(jwt_verifier.verify(black_box(&token), ts).unwrap());
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(input.as_bytes())));
+            },
+        ));
+    }
+
+    // Teapplix: launch URL build and verify vs HMAC-SHA256 of the URI.
+    {
+        use partner_teapplix::{ClientVhost, LaunchSigner, LaunchVerifier};
+        let key = "partner-signature-key";
+        let vhost = ClientVhost::new("acme-shop").unwrap();
+        let token = "x3Jt0bq9Zk2mQy7wLr5sVn8pHd4fGc1a";
+        let ts = UnixTime::from_secs(1_700_000_000);
+        let signer = LaunchSigner::new(key);
+        let verifier = LaunchVerifier::new(key);
+        let url = signer.launch_url(&vhost, token, ts).into_string();
+        let uri = LaunchSigner::launch_uri(&vhost, token, ts);
+        rows.push(measure(
+            "teapplix launch url build",
+            "HMAC-SHA256 of the URI",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(signer.launch_url(black_box(&vhost), black_box(token), ts));
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(uri.as_bytes())));
+            },
+        ));
+        rows.push(measure(
+            "teapplix launch url verify",
+            "HMAC-SHA256 of the URI",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(verifier.verify_url(black_box(&url), ts).unwrap());
+            },
+            &mut || {
+                black_box(hmac_sha256(key.as_bytes(), black_box(uri.as_bytes())));
+            },
+        ));
+    }
+
+    // Cloud 66: verify + decrypt + parse a 100-byte payload.
+    {
+        use partner_cloud66::{MultipassKeys, MultipassVerifier};
+        let uid = "3f7a1c9e5b2d4f6081a2c3e4f5061728";
+        let keys = MultipassKeys::cloud66(uid).unwrap();
+        let payload = r#"{"email":"jon.smith@example.com","name":"Jon Smith","expires":"2015-05-19 16:24:48 UTC","x":"12345"}"#;
+        assert_eq!(payload.len(), 100);
+        let token = keys.encode(payload.as_bytes());
+        let sig = token.signature.clone().unwrap();
+        let verifier = MultipassVerifier::new(keys);
+        let now = UnixTime::from_secs(1_432_052_648);
+        let ciphertext = partner_core::encoding::base64_decode_tolerant(&token.multipass).unwrap();
+        let aes_key: [u8; 16] = uid.as_bytes()[..16].try_into().unwrap();
+        rows.push(measure(
+            "cloud66 multipass verify+decrypt+parse (100 B)",
+            "SHA-256 + AES-128-CBC decrypt",
+            3.0,
+            allocs,
+            &mut || {
+                black_box(verifier.verify(black_box(&token.multipass), Some(&sig), now).unwrap());
+            },
+            &mut || {
+                black_box(sha256_parts(&[
+                    &uid.as_bytes()[16..],
+                    black_box(token.multipass.as_bytes()),
+                ]));
+                black_box(aes128_cbc_decrypt(&aes_key, &[0; 16], black_box(&ciphertext)).unwrap());
+            },
+        ));
+    }
+
+    // Cheetah: emit the member state vs serde_json::to_string of the same struct.
+    {
+        let state = partner_cheetah::MemberState::signed_in(
+            "0fad7f6fd5571813956a8e51c0a71730d54051ccce3aa",
+            "884efd7a551a964103856b62586a4c22f618ccfe2811",
+            "Susan",
+            "Susan Sample",
+        );
+        rows.push(measure(
+            "cheetah member state emission",
+            "serde_json::to_string",
+            2.0,
+            allocs,
+            &mut || {
+                black_box(black_box(&state).to_script());
+            },
+            &mut || {
+                black_box(serde_json::to_string(black_box(&state)).unwrap());
+            },
+        ));
+    }
+    rows
+}
+
+/// The table: operation, ns/op, primitive, ns/op, ratio, target, verdict, allocs/op.
+pub fn table(rows: &[Row]) -> String {
+    let ow = rows.iter().map(|r| r.operation.len()).max().unwrap_or(9).max(9);
+    let pw = rows.iter().map(|r| r.primitive.len()).max().unwrap_or(13).max(13);
+    let mut out = format!(
+        "{:<ow$}  {:>9}  {:<pw$}  {:>9}  {:>6}  {:>6}  {:<7}  {:>9}\n",
+        "operation", "ns/op", "raw primitive", "ns/op", "ratio", "target", "verdict", "allocs/op"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<ow$}  {:>9.0}  {:<pw$}  {:>9.0}  {:>6.2}  {:>6.1}  {:<7}  {:>9.1}\n",
+            r.operation,
+            r.ns_per_op,
+            r.primitive,
+            r.primitive_ns_per_op,
+            r.ratio,
+            r.target,
+            if r.ok { "ok" } else { "OVER" },
+            r.allocs_per_op
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_allocs() -> u64 {
+        0
+    }
+
+    #[test]
+    fn measure_compares_and_judges() {
+        let mut slow = || {
+            black_box((0..200u64).map(black_box).sum::<u64>());
+        };
+        let mut fast = || {
+            black_box((0..20u64).map(black_box).sum::<u64>());
+        };
+        let row = measure("slow", "fast", 2.0, no_allocs, &mut slow, &mut fast);
+        assert!(row.ns_per_op > row.primitive_ns_per_op, "{row:?}");
+        assert!((row.ratio - row.ns_per_op / row.primitive_ns_per_op).abs() < 1e-9);
+        assert_eq!(row.ok, row.ratio <= 2.0);
+        assert_eq!(row.allocs_per_op, 0.0);
+        let text = table(&[row]);
+        assert!(text.starts_with("operation"));
+        assert_eq!(text.lines().count(), 2);
+    }
+}
