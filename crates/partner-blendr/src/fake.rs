@@ -11,7 +11,7 @@
 //!   `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use partner_core::encoding::raw_pairs;
+use partner_core::server::LoopbackServer;
 use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock, UnixTime};
 use serde_json::{Value, json};
 
@@ -153,44 +154,35 @@ impl FakeHubBuilder {
             .route("/v1/{*rest}", any(not_found))
             .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake blendr hub stopped with an error");
-            }
-        });
-        Ok(RunningHub { addr, state, stop: Some(stop), task: Some(task) })
+        let listener = LoopbackServer::bind(port).await?;
+        let server = LoopbackServer::serve(listener, |listener, stop| async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })?;
+        Ok(RunningHub { state, server })
     }
 }
 
 /// A hub serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningHub {
-    addr: SocketAddr,
     state: Arc<HubState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 impl RunningHub {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:<port>`: the hub's base URL.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// `http://127.0.0.1:<port>/v1`: the API's base URL.
     pub fn api_base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("http://{}/v1", self.server.addr())
     }
 
     /// Successful SSO logins so far.
@@ -204,20 +196,9 @@ impl RunningHub {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningHub {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        if let Err(err) = self.server.shutdown().await {
+            tracing::warn!(error = %err, "fake stopped with an error");
         }
     }
 }

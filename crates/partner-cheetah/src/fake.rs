@@ -14,7 +14,7 @@
 //! Every API route requires `Accept: application/vnd.stellar-v1+json`.
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use partner_core::encoding::form_decode;
+use partner_core::server::LoopbackServer;
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::json;
 
@@ -109,28 +110,19 @@ impl FakeStellarBuilder {
             .route("/demo", get(demo))
             .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake stellar stopped with an error");
-            }
-        });
-        Ok(RunningStellar { addr, state, stop: Some(stop), task: Some(task) })
+        let listener = LoopbackServer::bind(port).await?;
+        let server = LoopbackServer::serve(listener, |listener, stop| async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })?;
+        Ok(RunningStellar { state, server })
     }
 }
 
 /// A fake serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningStellar {
-    addr: SocketAddr,
     state: Arc<FakeState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 /// A member as the fake stores it.
@@ -152,12 +144,12 @@ pub struct FakeMember {
 impl RunningStellar {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// Token requests answered so far (successful or not).
@@ -181,20 +173,9 @@ impl RunningStellar {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningStellar {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        if let Err(err) = self.server.shutdown().await {
+            tracing::warn!(error = %err, "fake stopped with an error");
         }
     }
 }

@@ -13,7 +13,7 @@
 //!   `POST /api/3/stacks/{uid}/deployments` (scope `redeploy`).
 
 use std::collections::{HashMap, HashSet};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use partner_core::encoding::{form_decode, form_encode};
+use partner_core::server::LoopbackServer;
 use partner_core::{Clock, Secret, SystemClock};
 use serde_json::{Value, json};
 
@@ -150,7 +151,7 @@ impl FakeCloud66Builder {
 
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
     pub async fn start(self, port: u16) -> std::io::Result<RunningCloud66> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(FakeState {
             base: format!("http://{addr}"),
@@ -174,26 +175,18 @@ impl FakeCloud66Builder {
             .route("/api/3/stacks/{uid}/deployments", post(redeploy))
             .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake cloud66 stopped with an error");
-            }
-        });
-        Ok(RunningCloud66 { addr, state, stop: Some(stop), task: Some(task) })
+        let server = LoopbackServer::serve(listener, |listener, stop| async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })?;
+        Ok(RunningCloud66 { state, server })
     }
 }
 
 /// The fake, serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningCloud66 {
-    addr: SocketAddr,
     state: Arc<FakeState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 impl RunningCloud66 {
@@ -215,7 +208,7 @@ impl RunningCloud66 {
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The uids of the users linked so far.
@@ -226,20 +219,9 @@ impl RunningCloud66 {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningCloud66 {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        if let Err(err) = self.server.shutdown().await {
+            tracing::warn!(error = %err, "fake stopped with an error");
         }
     }
 }

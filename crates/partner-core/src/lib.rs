@@ -11,6 +11,8 @@ mod error;
 pub mod random;
 pub mod replay;
 mod secret;
+#[cfg(feature = "loopback-server")]
+pub mod server;
 #[cfg(feature = "token-source")]
 pub mod token;
 pub mod traits;

@@ -17,7 +17,7 @@
 //! - `POST /auth/oauth2/token` (client credentials) for service accounts.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use partner_core::encoding::form_decode;
+use partner_core::server::LoopbackServer;
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::{Value, json};
 
@@ -116,7 +117,7 @@ impl FakeOvhBuilder {
 
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
     pub async fn start(self, port: u16) -> std::io::Result<RunningOvh> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(FakeState {
             base: format!("http://{addr}"),
@@ -143,26 +144,18 @@ impl FakeOvhBuilder {
             .route("/v2/{*path}", any(api))
             .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake ovh stopped with an error");
-            }
-        });
-        Ok(RunningOvh { addr, state, stop: Some(stop), task: Some(task) })
+        let server = LoopbackServer::serve(listener, |listener, stop| async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })?;
+        Ok(RunningOvh { state, server })
     }
 }
 
 /// The fake, serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningOvh {
-    addr: SocketAddr,
     state: Arc<FakeState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 impl RunningOvh {
@@ -178,7 +171,7 @@ impl RunningOvh {
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Requests answered on `/auth/time`.
@@ -202,20 +195,9 @@ impl RunningOvh {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningOvh {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        if let Err(err) = self.server.shutdown().await {
+            tracing::warn!(error = %err, "fake stopped with an error");
         }
     }
 }

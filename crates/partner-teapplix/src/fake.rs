@@ -20,7 +20,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, Query, State};
@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use partner_core::server::LoopbackServer;
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::json;
 
@@ -126,56 +127,37 @@ impl FakeTeapplixBuilder {
         let router = self
             .into_router()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake teapplix stopped with an error");
-            }
-        });
+        let server = LoopbackServer::serve(listener, |listener, stop| async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })?;
         tracing::debug!(%addr, "fake teapplix listening");
-        Ok(RunningFake { addr, stop: Some(stop), task: Some(task) })
+        Ok(RunningFake { server })
     }
 }
 
 /// A fake serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningFake {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LoopbackServer,
 }
 
 impl RunningFake {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:<port>`: both the API and the app host.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// Stops the server and waits for it to finish.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for RunningFake {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        if let Err(err) = self.server.shutdown().await {
+            tracing::warn!(error = %err, "fake stopped with an error");
         }
     }
 }
