@@ -77,6 +77,22 @@ impl Recorder {
         self.steps.push(Step { provider: self.provider, step: name, ok, ms, detail });
         if ok { Ok(()) } else { Err(()) }
     }
+
+    /// A step that produces a value for the next ones (`Ok((value, detail))`).
+    async fn value<T, F: Future<Output = Result<(T, String), String>>>(
+        &mut self,
+        name: &'static str,
+        f: F,
+    ) -> Result<T, ()> {
+        let mut produced = None;
+        self.step(name, async {
+            let (value, detail) = f.await?;
+            produced = Some(value);
+            Ok(detail)
+        })
+        .await?;
+        produced.ok_or(())
+    }
 }
 
 fn e(err: impl std::fmt::Display) -> String {
@@ -136,15 +152,13 @@ pub async fn run(only: Option<Provider>, json: bool) -> Result<(), CliError> {
 async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
     use partner_ovhcloud::fake::{DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET, FakeOvh};
     use partner_ovhcloud::{CredentialRequest, Endpoint, Method, OvhClient, OvhErrorKind};
-    let mut fake = None;
-    rec.step("start the fake OVH API", async {
-        let f = FakeOvh::builder().start(0).await.map_err(e)?;
-        let url = f.endpoint_url();
-        fake = Some(f);
-        Ok(url)
-    })
-    .await?;
-    let Some(fake) = fake else { return Err(()) };
+    let fake = rec
+        .value("start the fake OVH API", async {
+            let f = FakeOvh::builder().start(0).await.map_err(e)?;
+            let url = f.endpoint_url();
+            Ok((f, url))
+        })
+        .await?;
     let app = OvhClient::builder(
         Endpoint::custom(&fake.endpoint_url()).map_err(|_| ())?,
         DEFAULT_APPLICATION_KEY,
@@ -152,19 +166,17 @@ async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
     )
     .build()
     .map_err(|_| ())?;
-    let mut asked = None;
-    rec.step("request a consumer key (GET /me, POST /auth/logout)", async {
-        let req = CredentialRequest::new()
-            .rule(Method::Get, "/me")
-            .rule(Method::Post, "/auth/logout")
-            .redirection("https://partner.example/ovh/done");
-        let r = app.request_credential(&req).await.map_err(e)?;
-        let state = format!("state {:?}", r.state);
-        asked = Some(r);
-        Ok(state)
-    })
-    .await?;
-    let Some(asked) = asked else { return Err(()) };
+    let asked = rec
+        .value("request a consumer key (GET /me, POST /auth/logout)", async {
+            let req = CredentialRequest::new()
+                .rule(Method::Get, "/me")
+                .rule(Method::Post, "/auth/logout")
+                .redirection("https://partner.example/ovh/done");
+            let r = app.request_credential(&req).await.map_err(e)?;
+            let state = format!("state {:?}", r.state);
+            Ok((r, state))
+        })
+        .await?;
     rec.step("customer validates at the validation URL", async {
         let r = browser()?.get(&asked.validation_url).send().await.map_err(e)?;
         let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
@@ -213,45 +225,42 @@ async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
     };
     const UID: &str = "0123456789abcdefFEDCBA9876543210";
     const SITE: &str = "https://partner.example";
-    let mut fake = None;
-    rec.step("start the fake Cloud 66", async {
-        let f = FakeCloud66::builder()
-            .partner("acme", UID, format!("{SITE}/c66/link"), format!("{SITE}/c66/sso"))
-            .user("u-42", "jon@smith.com", "Jon Smith")
-            .oauth_app("client-1", "secret-1", format!("{SITE}/c66/oauth"))
-            .stack("stack-1", "web")
-            .stack("stack-2", "api")
-            .stack("stack-3", "workers")
-            .start(0)
-            .await
-            .map_err(e)?;
-        let url = f.base_url();
-        fake = Some(f);
-        Ok(url)
-    })
-    .await?;
-    let Some(fake) = fake else { return Err(()) };
-    let mut link = None;
-    rec.step("redirect from Cloud 66 with uid, email, callback", async {
-        let r = browser()?
-            .get(format!("{}/integrations/acme/start", fake.base_url()))
-            .send()
-            .await
-            .map_err(e)?;
-        let to = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .ok_or("no redirect")?
-            .to_owned();
-        let l =
-            LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"]).parse_url(&to).map_err(e)?;
-        let d = format!("uid {} email {}", l.uid, l.email);
-        link = Some(l);
-        Ok(d)
-    })
-    .await?;
-    let Some(link) = link else { return Err(()) };
+    let fake = rec
+        .value("start the fake Cloud 66", async {
+            let f = FakeCloud66::builder()
+                .partner("acme", UID, format!("{SITE}/c66/link"), format!("{SITE}/c66/sso"))
+                .user("u-42", "jon@smith.com", "Jon Smith")
+                .oauth_app("client-1", "secret-1", format!("{SITE}/c66/oauth"))
+                .stack("stack-1", "web")
+                .stack("stack-2", "api")
+                .stack("stack-3", "workers")
+                .start(0)
+                .await
+                .map_err(e)?;
+            let url = f.base_url();
+            Ok((f, url))
+        })
+        .await?;
+    let link = rec
+        .value("redirect from Cloud 66 with uid, email, callback", async {
+            let r = browser()?
+                .get(format!("{}/integrations/acme/start", fake.base_url()))
+                .send()
+                .await
+                .map_err(e)?;
+            let to = r
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .ok_or("no redirect")?
+                .to_owned();
+            let l = LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"])
+                .parse_url(&to)
+                .map_err(e)?;
+            let d = format!("uid {} email {}", l.uid, l.email);
+            Ok((l, d))
+        })
+        .await?;
     let endpoint = ProvisioningClient::new(&fake.partner_endpoint()).map_err(|_| ())?;
     rec.step("provisioning POST", async {
         endpoint
@@ -297,33 +306,32 @@ async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
         Ok(format!("{} <{}>", id.name().unwrap_or(""), id.email().unwrap_or("")))
     })
     .await?;
-    let mut token = None;
-    rec.step("OAuth2 code flow", async {
-        let state = OAuthState::generate();
-        let url = AuthorizeRequest::new("client-1", format!("{SITE}/c66/oauth"))
-            .map_err(e)?
-            .base_url(BaseUrl::parse(&fake.base_url()).map_err(e)?)
-            .scope(Scope::Public)
-            .url(&state);
-        let r = browser()?.get(url).send().await.map_err(e)?;
-        let back = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .ok_or("no redirect")?
-            .to_owned();
-        let q = query_map(&back);
-        state.verify(q.get("state").map_or("", String::as_str)).map_err(e)?;
-        let oauth = OAuthClient::new("client-1", "secret-1", format!("{SITE}/c66/oauth"))
-            .map_err(e)?
-            .with_base_url(&fake.base_url())
-            .map_err(e)?;
-        let t = oauth.exchange_code(q.get("code").map_or("", String::as_str)).await.map_err(e)?;
-        token = Some(t.access_token);
-        Ok("token for scope public".to_owned())
-    })
-    .await?;
-    let Some(token) = token else { return Err(()) };
+    let token = rec
+        .value("OAuth2 code flow", async {
+            let state = OAuthState::generate();
+            let url = AuthorizeRequest::new("client-1", format!("{SITE}/c66/oauth"))
+                .map_err(e)?
+                .base_url(BaseUrl::parse(&fake.base_url()).map_err(e)?)
+                .scope(Scope::Public)
+                .url(&state);
+            let r = browser()?.get(url).send().await.map_err(e)?;
+            let back = r
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .ok_or("no redirect")?
+                .to_owned();
+            let q = query_map(&back);
+            state.verify(q.get("state").map_or("", String::as_str)).map_err(e)?;
+            let oauth = OAuthClient::new("client-1", "secret-1", format!("{SITE}/c66/oauth"))
+                .map_err(e)?
+                .with_base_url(&fake.base_url())
+                .map_err(e)?;
+            let t =
+                oauth.exchange_code(q.get("code").map_or("", String::as_str)).await.map_err(e)?;
+            Ok((t.access_token, "token for scope public".to_owned()))
+        })
+        .await?;
     rec.step("API call: list stacks (paged)", async {
         let api =
             ApiClient::new(token).map_err(e)?.with_base_url(&fake.api_base_url()).map_err(e)?;
@@ -339,23 +347,21 @@ async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
         BlendrClient, HashLinkSigner, Hub, JwtClaims, JwtSigner, SsoPage, SsoParams,
     };
     const KEY: &str = "demo-partner-api-key";
-    let mut fake = None;
-    rec.step("start the fake hub", async {
-        let f = FakeHub::builder()
-            .credentials("demo-app", KEY)
-            .template("tpl-1", "CRM sync")
-            .template("tpl-2", "Invoices")
-            .template("tpl-3", "Slack alerts")
-            .page_size(2)
-            .start(0)
-            .await
-            .map_err(e)?;
-        let url = f.base_url();
-        fake = Some(f);
-        Ok(url)
-    })
-    .await?;
-    let Some(fake) = fake else { return Err(()) };
+    let fake = rec
+        .value("start the fake hub", async {
+            let f = FakeHub::builder()
+                .credentials("demo-app", KEY)
+                .template("tpl-1", "CRM sync")
+                .template("tpl-2", "Invoices")
+                .template("tpl-3", "Slack alerts")
+                .page_size(2)
+                .start(0)
+                .await
+                .map_err(e)?;
+            let url = f.base_url();
+            Ok((f, url))
+        })
+        .await?;
     let hub = Hub::from_base_url(&fake.base_url()).map_err(|_| ())?;
     let now = partner_core::SystemClock.unix_time();
     let signer = HashLinkSigner::new(KEY);
@@ -410,19 +416,17 @@ async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
 async fn cheetah(rec: &mut Recorder) -> Result<(), ()> {
     use partner_cheetah::fake::FakeStellar;
     use partner_cheetah::{CheetahClient, MemberSsoRequest};
-    let mut fake = None;
-    rec.step("start the fake Stellar", async {
-        let f = FakeStellar::builder()
-            .credentials("demo-id", "demo-secret")
-            .start(0)
-            .await
-            .map_err(e)?;
-        let url = f.base_url();
-        fake = Some(f);
-        Ok(url)
-    })
-    .await?;
-    let Some(fake) = fake else { return Err(()) };
+    let fake = rec
+        .value("start the fake Stellar", async {
+            let f = FakeStellar::builder()
+                .credentials("demo-id", "demo-secret")
+                .start(0)
+                .await
+                .map_err(e)?;
+            let url = f.base_url();
+            Ok((f, url))
+        })
+        .await?;
     let client = CheetahClient::builder(fake.base_url(), "demo-id", "demo-secret")
         .build()
         .map_err(|_| ())?;
@@ -476,45 +480,42 @@ async fn cheetah(rec: &mut Recorder) -> Result<(), ()> {
 async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
     use partner_teapplix::TeapplixClient;
     use partner_teapplix::fake::FakeTeapplix;
-    let mut fake = None;
-    rec.step("start the fake Teapplix", async {
-        let f = FakeTeapplix::builder()
-            .api_token("demo-token")
-            .signature_key("demo-key")
-            .pair("ps-42", "acme")
-            .start(0)
-            .await
-            .map_err(e)?;
-        let url = f.base_url();
-        fake = Some(f);
-        Ok(url)
-    })
-    .await?;
-    let Some(fake) = fake else { return Err(()) };
+    let fake = rec
+        .value("start the fake Teapplix", async {
+            let f = FakeTeapplix::builder()
+                .api_token("demo-token")
+                .signature_key("demo-key")
+                .pair("ps-42", "acme")
+                .start(0)
+                .await
+                .map_err(e)?;
+            let url = f.base_url();
+            Ok((f, url))
+        })
+        .await?;
     let client = TeapplixClient::builder("demo-token", "demo-key")
         .base_url(fake.base_url())
         .build()
         .map_err(|_| ())?;
-    let mut token = None;
-    rec.step("PSObtainToken", async {
-        let t = client.obtain_token("ps-42").await.map_err(e)?;
-        let d = format!("vhost {} expires at {}", t.client_vhost, t.expires_at);
-        token = Some(t);
-        Ok(d)
-    })
-    .await?;
-    let Some(token) = token else { return Err(()) };
-    let mut url = None;
-    rec.step("signed Launch URL", async {
-        let u = client
-            .signer()
-            .launch_url_for(&token, partner_core::SystemClock.unix_time())
-            .map_err(e)?;
-        url = Some(u);
-        Ok(format!("{}/h/{}/te/lo.cgi?...&signature=...", fake.base_url(), token.client_vhost))
-    })
-    .await?;
-    let Some(url) = url else { return Err(()) };
+    let token = rec
+        .value("PSObtainToken", async {
+            let t = client.obtain_token("ps-42").await.map_err(e)?;
+            let d = format!("vhost {} expires at {}", t.client_vhost, t.expires_at);
+            Ok((t, d))
+        })
+        .await?;
+    let url = rec
+        .value("signed Launch URL", async {
+            let u = client
+                .signer()
+                .launch_url_for(&token, partner_core::SystemClock.unix_time())
+                .map_err(e)?;
+            Ok((
+                u,
+                format!("{}/h/{}/te/lo.cgi?...&signature=...", fake.base_url(), token.client_vhost),
+            ))
+        })
+        .await?;
     rec.step("the fake logs the browser in", async {
         let r = browser()?.get(url.as_str()).send().await.map_err(e)?;
         if r.status() == 200 {
