@@ -136,7 +136,7 @@ pub enum BlendrCommand {
         after_help = "Example:\n  BLENDR_API_KEY=... partner blendr link --base-url https://acme.admin.blendr.io/sso \\\n    --param accountid=123 --param username='Jon Smith' --timestamp 1565706663"
     )]
     Link {
-        /// The page URL in full, for example https://acme.admin.blendr.io/sso.
+        /// The page URL in full, for example `https://acme.admin.blendr.io/sso`.
         #[arg(long)]
         base_url: String,
         /// A parameter as name=value, in order (accountid required).
@@ -548,10 +548,10 @@ pub enum CheetahCommand {
         /// Read the state from this file (default stdin).
         #[arg(long)]
         file: Option<PathBuf>,
-        /// Wrap the script in a <script> element.
+        /// Wrap the script in a `<script>` element.
         #[arg(long)]
         element: bool,
-        /// The CSP nonce of the <script> element.
+        /// The CSP nonce of the `<script>` element.
         #[arg(long, requires = "element")]
         nonce: Option<String>,
     },

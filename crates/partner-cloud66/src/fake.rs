@@ -4,7 +4,7 @@
 //!   the user to the partner's URL with `uid`, `email` and `callback`.
 //! - `POST /partner/{partner}/link`: the partner endpoint (form or JSON);
 //!   the documented 403 texts; remembers links, so a second one is
-//!   "<partner> is already linked to this account".
+//!   "`<partner>` is already linked to this account".
 //! - `GET /sso/signin/{provider}`: redirects to the partner's registered URL
 //!   with a fresh multipass and signature for the signed-in user.
 //! - `GET /oauth/authorize` (auto-approves for the signed-in user) and

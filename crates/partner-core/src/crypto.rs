@@ -170,7 +170,7 @@ impl MessageVerifier for HmacSha256Key {
 /// ciphertext and change the plaintext predictably, and an error that tells
 /// "bad padding" apart from "bad data" is a padding oracle that decrypts
 /// everything. Callers must check a signature or MAC over the ciphertext
-/// *before* calling [`aes128_cbc_decrypt`], and must report every failure
+/// *before* calling [`aes128_cbc_decrypt`](hazmat::aes128_cbc_decrypt), and must report every failure
 /// after that with one error. The Cloud 66 multipass is the only user.
 pub mod hazmat {
     use aes::Aes128;
