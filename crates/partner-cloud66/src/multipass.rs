@@ -248,7 +248,12 @@ pub fn parse_expires(value: &Value) -> Option<UnixTime> {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
     match value {
-        Value::Number(n) => n.as_i64().map(UnixTime::from_secs),
+        Value::Number(n) => n.as_i64().map(UnixTime::from_secs).or_else(|| {
+            // Fractional seconds (as Ruby's Time#to_f writes them): rounded down.
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.0e18)
+                .map(|f| UnixTime::from_secs(f.floor() as i64))
+        }),
         Value::String(s) => {
             let s = s.trim();
             if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -548,6 +553,8 @@ mod tests {
         assert_eq!(check(&v, r#"{"expires":"tomorrow"}"#), Err(ErrorKind::Malformed));
         assert_eq!(check(&v, r#"[1,2]"#), Err(ErrorKind::Malformed));
         assert_eq!(check(&v, r#"{"expires":1030}"#), Ok(Some(UnixTime::from_secs(1030))));
+        assert_eq!(check(&v, r#"{"expires":1030.75}"#), Ok(Some(UnixTime::from_secs(1030))));
+        assert_eq!(check(&v, r#"{"expires":1e300}"#), Err(ErrorKind::Malformed));
         assert_eq!(check(&v, r#"{"expires":"969"}"#), Err(ErrorKind::Expired));
         assert_eq!(
             check(&v, r#"{"expires":"1970-01-01 00:16:40 +0000"}"#),
