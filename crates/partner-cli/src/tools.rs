@@ -164,6 +164,9 @@ pub enum BlendrCommand {
         expires_in: Option<u64>,
         #[command(flatten)]
         key: ApiKey,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Verify a hash link (URL or query) or a JWT (token or URL with jwt=).
     #[command(
@@ -234,7 +237,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
-        BlendrCommand::Jwt { claims, expires_in, key } => {
+        BlendrCommand::Jwt { claims, expires_in, key, json } => {
             let mut claims: serde_json::Map<String, Value> = match serde_json::from_str(&claims) {
                 Ok(Value::Object(map)) => map,
                 _ => return Err(CliError::usage("--claims must be a JSON object")),
@@ -251,7 +254,11 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
             let token = partner_blendr::JwtSigner::new(key.read()?)
                 .sign_map(&claims)
                 .map_err(|e| CliError::usage(e.to_string()))?;
-            println!("{token}");
+            if json {
+                print_json(&json!({"jwt": token}))
+            } else {
+                println!("{token}")
+            }
             Ok(())
         }
         BlendrCommand::Verify { input, now, max_age, max_skew, key, json } => {

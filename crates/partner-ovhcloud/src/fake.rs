@@ -184,6 +184,14 @@ impl RunningOvh {
         self.state.queries.load(Ordering::Relaxed)
     }
 
+    /// Marks every consumer key expired (as OVHcloud does when a key's
+    /// validity ends): calls signed with them answer `INVALID_CREDENTIAL`.
+    pub fn expire_credentials(&self) {
+        for cred in self.state.lock().credentials.values_mut() {
+            cred.state = CredentialState::Expired;
+        }
+    }
+
     /// Moves the server's clock to `seconds` ahead of the fake's clock.
     pub fn set_server_offset(&self, seconds: i64) {
         self.state.server_offset.store(seconds, Ordering::Relaxed);

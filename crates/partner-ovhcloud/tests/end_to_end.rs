@@ -112,6 +112,12 @@ async fn delegation_then_calls_within_and_outside_the_rules_then_logout() {
     );
 
     customer.logout().await.unwrap_err(); // not granted either
+    fake.expire_credentials();
+    assert_eq!(
+        customer.get::<Value>("/me").await.unwrap_err().ovh_kind(),
+        Some(OvhErrorKind::InvalidCredential),
+        "expired key"
+    );
     let admin = delegated(&app, CredentialRequest::read_write()).await;
     assert_eq!(admin.current_credential().await.unwrap().status, CredentialState::Validated);
     admin.logout().await.unwrap();
