@@ -428,16 +428,31 @@ fn authenticated(
                 "This credential does not exist",
             ));
         };
+        // The URL as the client addressed it. Clients that sign the
+        // canonical https URL (node-ovh, or any client behind a TLS proxy)
+        // are accepted too: the real API only ever sees https.
         let host = text("host").unwrap_or("");
-        let url =
-            format!("http://{host}{}", uri.path_and_query().map_or(full_path, |pq| pq.as_str()));
+        let target = uri.path_and_query().map_or(full_path, |pq| pq.as_str());
+        let bare_host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let candidates = [
+            format!("http://{host}{target}"),
+            format!("https://{host}{target}"),
+            format!("https://{bare_host}{target}"),
+        ];
         let timestamp: i64 = ts
             .parse()
             .map_err(|_| fail(StatusCode::BAD_REQUEST, "INVALID_SIGNATURE", "Invalid signature"))?;
-        let request =
-            SignedRequest { method: method.as_str(), url: &url, body, timestamp, signature };
-        match verify(&s.application_secret, &Secret::from(ck), &request, s.now(), DEFAULT_MAX_SKEW)
-        {
+        let consumer_key = Secret::from(ck);
+        let outcome = candidates
+            .iter()
+            .map(|url| {
+                let request =
+                    SignedRequest { method: method.as_str(), url, body, timestamp, signature };
+                verify(&s.application_secret, &consumer_key, &request, s.now(), DEFAULT_MAX_SKEW)
+            })
+            .find(|r| !matches!(r, Err(crate::Error::BadSignature | crate::Error::Malformed(_))))
+            .unwrap_or(Err(crate::Error::BadSignature));
+        match outcome {
             Ok(()) => {}
             Err(crate::Error::Expired | crate::Error::NotYetValid) => {
                 return Err(fail(StatusCode::BAD_REQUEST, "QUERY_TIME_OUT", "Query out of time"));

@@ -289,3 +289,47 @@ async fn v2_cursor_pagination_and_oauth2() {
     .unwrap();
     assert!(bad.get::<Value>("/me").await.is_err());
 }
+
+#[tokio::test]
+async fn fake_accepts_a_signature_over_the_canonical_https_url() {
+    // As node-ovh signs: "https://" + host (without port) + path.
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let asked =
+        app(&fake, &clock).request_credential(&CredentialRequest::read_only()).await.unwrap();
+    reqwest::get(&asked.validation_url).await.unwrap(); // consent
+    let ck = asked.consumer_key;
+    let path = "/1.0/me";
+    let canonical = format!("https://127.0.0.1{path}");
+    let sig =
+        sign(&Secret::from(DEFAULT_APPLICATION_SECRET), &ck, "GET", &canonical, b"", 1_700_000_000);
+    let r = reqwest::Client::new()
+        .get(format!("{}/me", fake.endpoint_url()))
+        .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
+        .header("X-Ovh-Consumer", ck.expose_str().unwrap())
+        .header("X-Ovh-Timestamp", "1700000000")
+        .header("X-Ovh-Signature", sig)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A signature over another URL is still refused.
+    let other = sign(
+        &Secret::from(DEFAULT_APPLICATION_SECRET),
+        &ck,
+        "GET",
+        "https://127.0.0.1/1.0/other",
+        b"",
+        1_700_000_000,
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{}/me", fake.endpoint_url()))
+        .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
+        .header("X-Ovh-Consumer", ck.expose_str().unwrap())
+        .header("X-Ovh-Timestamp", "1700000000")
+        .header("X-Ovh-Signature", other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
