@@ -8,7 +8,7 @@ use partner_core::crypto::HmacSha256Key;
 use std::borrow::Cow;
 
 use partner_core::encoding::{form_decode_component, form_encode, raw_pairs};
-use partner_core::{Freshness, ReplayGuard, Secret, UnixTime};
+use partner_core::{Freshness, ReplayGuard, Secret, SignedUrl, UnixTime};
 
 use crate::{Error, Hub, SsoPage};
 
@@ -123,39 +123,16 @@ impl SsoParams {
     }
 }
 
-/// A signed SSO link. `Debug` shows the page only: the link logs its
-/// holder in for a few minutes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SsoLink {
-    url: String,
-    page_end: usize,
-}
+/// A signed SSO link: it logs its holder in for a few minutes, so `Debug`
+/// shows the page only; use [`as_str`](SignedUrl::as_str) to open it.
+pub type SsoLink = SignedUrl;
 
-impl SsoLink {
-    /// `page_url?` + the form-encoded pairs.
-    pub(crate) fn with_query(page_url: String, pairs: &[(&str, &str)]) -> Self {
-        let page_end = page_url.len();
-        let mut url = page_url;
-        url.push('?');
-        url.push_str(&form_encode(pairs));
-        SsoLink { url, page_end }
-    }
-
-    /// The URL to open (in an iframe, a popup or a new tab).
-    pub fn as_str(&self) -> &str {
-        &self.url
-    }
-
-    /// The URL, by value.
-    pub fn into_string(self) -> String {
-        self.url
-    }
-}
-
-impl fmt::Debug for SsoLink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SsoLink({}?[REDACTED])", &self.url[..self.page_end])
-    }
+/// `page_url?` + the form-encoded pairs.
+pub(crate) fn link_with_query(page_url: String, pairs: &[(&str, &str)]) -> SsoLink {
+    let mut url = page_url;
+    url.push('?');
+    partner_core::encoding::push_form_pairs(&mut url, pairs.iter().copied());
+    SignedUrl::new(url)
 }
 
 /// Signs hash SSO links with the partner API key: the partner side.
@@ -245,11 +222,10 @@ impl HashLinkSigner {
     /// The signed GET link to `page` of `hub`, for the time `now`.
     pub fn link(&self, hub: &Hub, page: &SsoPage, params: &SsoParams, now: UnixTime) -> SsoLink {
         let mut url = hub.page_url(page);
-        let page_end = url.len();
         url.reserve(256);
         url.push('?');
         self.push_signed_query(&mut url, params.pairs(), now);
-        SsoLink { url, page_end }
+        SignedUrl::new(url)
     }
 
     /// `base_url + "?" + signed_query(pairs, timestamp)` for a base URL given
@@ -263,8 +239,7 @@ impl HashLinkSigner {
     ) -> Result<SsoLink, Error> {
         let base = partner_core::BaseUrl::parse(base_url)?;
         let query = self.signed_query(pairs, timestamp)?;
-        let page_end = base.as_str().len();
-        Ok(SsoLink { url: format!("{base}?{query}"), page_end })
+        Ok(SignedUrl::new(format!("{base}?{query}")))
     }
 
     /// The same handoff as a POST, which the vendor prefers: an HTML page
@@ -610,7 +585,7 @@ mod tests {
             &SsoParams::new("1").unwrap(),
             UnixTime::EPOCH,
         );
-        assert_eq!(format!("{link:?}"), "SsoLink(https://acme.admin.blendr.io/sso?[REDACTED])");
+        assert_eq!(format!("{link:?}"), "SignedUrl(https://acme.admin.blendr.io/sso?[REDACTED])");
         assert!(!format!("{s:?}").contains(KEY));
     }
 }

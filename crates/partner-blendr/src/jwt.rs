@@ -235,7 +235,7 @@ impl JwtSigner {
         now: UnixTime,
     ) -> Result<SsoLink, Error> {
         let token = self.sign(claims, now)?;
-        Ok(SsoLink::with_query(hub.page_url(page), &[("jwt", &token)]))
+        Ok(crate::hash::link_with_query(hub.page_url(page), &[("jwt", &token)]))
     }
 
     /// The JWT handoff as an auto-submitting POST form (see

@@ -25,7 +25,7 @@ pub use jwt::{AccountId, JwtClaims, JwtSigner, JwtVerifier, VerifiedJwt};
 /// The `partner-core` items this crate's API uses.
 pub use partner_core::{
     BaseUrl, Clock, ErrorKind, FixedClock, HasErrorKind, InMemoryReplayGuard, ReplayGuard, Secret,
-    Sleeper, SystemClock, UnixTime,
+    SignedUrl, Sleeper, SystemClock, UnixTime,
 };
 
 /// An optional `-` and 1 to 19 ASCII digits, as Unix seconds.

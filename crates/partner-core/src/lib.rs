@@ -12,6 +12,7 @@ pub mod replay;
 mod secret;
 #[cfg(feature = "loopback-server")]
 pub mod server;
+mod signed_url;
 #[cfg(feature = "token-source")]
 pub mod token;
 pub mod traits;
@@ -21,4 +22,5 @@ pub use clock::{Clock, FixedClock, Freshness, Sleeper, SystemClock, UnixTime};
 pub use error::{Error, ErrorKind, HasErrorKind};
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 pub use secret::Secret;
+pub use signed_url::SignedUrl;
 pub use traits::{LoginLinkIssuer, LoginVerifier, MessageSigner, MessageVerifier};

@@ -8,7 +8,7 @@ use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::{form_decode_component, push_form_encoded, push_hex};
 use partner_core::{
     BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, MessageSigner, ReplayGuard, Secret,
-    UnixTime,
+    SignedUrl, UnixTime,
 };
 
 use crate::Error;
@@ -102,31 +102,9 @@ impl ObtainedToken {
     }
 }
 
-/// A signed launch URL. It carries a live access token, so `Debug` shows
-/// only the account; use [`as_str`](Self::as_str) to redirect the browser.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LaunchUrl {
-    url: String,
-    vhost_end: usize,
-}
-
-impl LaunchUrl {
-    /// The URL to send the browser to.
-    pub fn as_str(&self) -> &str {
-        &self.url
-    }
-
-    /// The URL, by value.
-    pub fn into_string(self) -> String {
-        self.url
-    }
-}
-
-impl fmt::Debug for LaunchUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "LaunchUrl({}/te/lo.cgi?[REDACTED])", &self.url[..self.vhost_end])
-    }
-}
+/// A signed launch URL: it carries a live access token, so `Debug` shows
+/// the path only; use [`as_str`](SignedUrl::as_str) to redirect the browser.
+pub type LaunchUrl = SignedUrl;
 
 /// Builds signed launch URLs: the partner side.
 ///
@@ -192,7 +170,7 @@ impl LaunchSigner {
         let tag = self.key.sign(&url.as_bytes()[base.len()..]);
         url.push_str("&signature=");
         push_hex(&mut url, &tag);
-        LaunchUrl { url, vhost_end: base.len() + 3 + vhost.as_str().len() }
+        SignedUrl::new(url)
     }
 
     /// The signed launch URL for an obtained token, at `now`; an expired token
@@ -577,7 +555,7 @@ mod tests {
         assert!(!dbg.contains("Signature Key"), "{dbg}");
         assert_eq!(
             format!("{url:?}"),
-            "LaunchUrl(https://app.teapplix.com/h/acme/te/lo.cgi?[REDACTED])"
+            "SignedUrl(https://app.teapplix.com/h/acme/te/lo.cgi?[REDACTED])"
         );
         assert!(matches!(
             signer.issue_link(&token, UnixTime::from_secs(1800)),

@@ -25,5 +25,5 @@ pub use obtain::DEFAULT_API_BASE_URL;
 /// depend on `partner-core` yourself.
 pub use partner_core::{
     BaseUrl, Clock, ErrorKind, FixedClock, HasErrorKind, InMemoryReplayGuard, LoginLinkIssuer,
-    LoginVerifier, ReplayGuard, Secret, SystemClock, UnixTime,
+    LoginVerifier, ReplayGuard, Secret, SignedUrl, SystemClock, UnixTime,
 };
