@@ -1,6 +1,5 @@
 //! The hash SSO link (GET or POST): build it, and verify it on the hub side.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,7 +7,7 @@ use partner_core::crypto::HmacSha256Key;
 use std::borrow::Cow;
 
 use partner_core::encoding::{form_decode_component, form_encode, raw_pairs};
-use partner_core::{Freshness, ReplayGuard, Secret, SignedUrl, UnixTime};
+use partner_core::{AcceptancePolicy, Freshness, ReplayGuard, Secret, SignedUrl, UnixTime};
 
 use crate::{Error, Hub, SsoPage};
 
@@ -391,21 +390,10 @@ impl VerifiedSso {
 /// assert_eq!(sso.get("username").as_deref(), Some("Jon Smith"));
 /// assert!(matches!(v.verify_query(query, UnixTime::from_secs(1_700_000_291)), Err(Error::Expired)));
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HashVerifier {
     key: HmacSha256Key,
-    window: Freshness,
-    replay: Option<Arc<dyn ReplayGuard>>,
-}
-
-impl fmt::Debug for HashVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HashVerifier")
-            .field("key", &self.key)
-            .field("window", &self.window)
-            .field("replay_guard", &self.replay.is_some())
-            .finish()
-    }
+    policy: AcceptancePolicy,
 }
 
 impl HashVerifier {
@@ -413,20 +401,19 @@ impl HashVerifier {
     pub fn new(api_key: impl Into<Secret>) -> Self {
         HashVerifier {
             key: HmacSha256Key::new(api_key),
-            window: Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW),
-            replay: None,
+            policy: AcceptancePolicy::new(Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW)),
         }
     }
 
     /// Accepts a `timestamp` at most `max_age` old and `max_skew` ahead.
     pub fn with_window(mut self, max_age: Duration, max_skew: Duration) -> Self {
-        self.window = Freshness::new(max_age, max_skew);
+        self.policy = self.policy.with_window(Freshness::new(max_age, max_skew));
         self
     }
 
     /// Refuses a second use of the same link.
     pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.replay = Some(guard);
+        self.policy = self.policy.with_replay_guard(guard);
         self
     }
 
@@ -458,15 +445,9 @@ impl HashVerifier {
         let hash_value = hash_raw.split_once('=').map_or("", |(_, v)| v);
         let signed = without_segment(query, hash_raw);
         self.key.verify_hex(signed.as_bytes(), hash_value).map_err(|_| Error::BadSignature)?;
-        self.window.check(timestamp, now)?;
-        if let Some(guard) = &self.replay {
-            let id = hash_value.to_ascii_lowercase();
-            guard.check_and_record(
-                id.as_bytes(),
-                timestamp.saturating_add(self.window.max_age),
-                now,
-            )?;
-        }
+        // Single use is keyed by the signed text, so a hash re-written in another
+        // letter case is the same link.
+        self.policy.accept(timestamp, signed.as_bytes(), now)?;
         Ok(VerifiedSso { signed: signed.into_owned(), timestamp })
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use partner_core::crypto::{hmac_sha256, verify_hmac_sha256};
 use partner_core::encoding::{base64url_decode, base64url_decode_into, push_base64url};
-use partner_core::{Freshness, ReplayGuard, Secret, UnixTime};
+use partner_core::{AcceptancePolicy, Freshness, ReplayGuard, Secret, UnixTime};
 use serde_json::{Map, Value, json};
 
 use crate::hash::{DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW};
@@ -330,21 +330,10 @@ impl VerifiedJwt {
 /// Order of checks (FORMAT.md): shape (three base64url parts, JSON header
 /// and payload, numeric `iat`/`exp`/`nbf`, an account), then algorithm and
 /// signature, then time, then single use.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct JwtVerifier {
     key: Secret,
-    window: Freshness,
-    replay: Option<Arc<dyn ReplayGuard>>,
-}
-
-impl fmt::Debug for JwtVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtVerifier")
-            .field("key", &self.key)
-            .field("window", &self.window)
-            .field("replay_guard", &self.replay.is_some())
-            .finish()
-    }
+    policy: AcceptancePolicy,
 }
 
 /// The header fields the verifier reads (borrowed, no map).
@@ -402,20 +391,19 @@ impl JwtVerifier {
     pub fn new(api_key: impl Into<Secret>) -> Self {
         JwtVerifier {
             key: api_key.into(),
-            window: Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW),
-            replay: None,
+            policy: AcceptancePolicy::new(Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW)),
         }
     }
 
     /// Accepts an `iat` at most `max_age` old, and `iat` / `nbf` at most `max_skew` ahead.
     pub fn with_window(mut self, max_age: Duration, max_skew: Duration) -> Self {
-        self.window = Freshness::new(max_age, max_skew);
+        self.policy = self.policy.with_window(Freshness::new(max_age, max_skew));
         self
     }
 
     /// Refuses a second use of the same token.
     pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.replay = Some(guard);
+        self.policy = self.policy.with_replay_guard(guard);
         self
     }
 
@@ -471,20 +459,16 @@ impl JwtVerifier {
         verify_hmac_sha256(self.key.expose(), &token.as_bytes()[..signed_len], &signature)
             .map_err(|_| Error::BadSignature)?;
 
-        self.window.check(issued_at, now)?;
+        self.policy.check_time(issued_at, now)?;
         if let Some(exp) = expires {
             if now > exp {
                 return Err(Error::Expired);
             }
         }
         if let Some(nbf) = not_before {
-            partner_core::clock::check_not_before(nbf, now, self.window.max_skew)?;
+            partner_core::clock::check_not_before(nbf, now, self.policy.window().max_skew)?;
         }
-        if let Some(guard) = &self.replay {
-            let until = issued_at.saturating_add(self.window.max_age);
-            let until = expires.map_or(until, |e| e.min(until));
-            guard.check_and_record(&signature, until, now)?;
-        }
+        self.policy.record_use(&signature, issued_at, expires, now)?;
         Ok(VerifiedJwt { payload, account_id, issued_at })
     }
 }

@@ -20,7 +20,7 @@ pub mod traits;
 pub use base_url::BaseUrl;
 pub use clock::{Clock, FixedClock, Freshness, Sleeper, SystemClock, UnixTime};
 pub use error::{Error, ErrorKind, HasErrorKind};
-pub use replay::{InMemoryReplayGuard, ReplayGuard};
+pub use replay::{AcceptancePolicy, InMemoryReplayGuard, ReplayGuard};
 pub use secret::Secret;
 pub use signed_url::SignedUrl;
 pub use traits::{LoginLinkIssuer, LoginVerifier, MessageSigner, MessageVerifier};

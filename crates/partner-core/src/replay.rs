@@ -196,3 +196,88 @@ mod tests {
         assert!(g.is_empty());
     }
 }
+
+/// When a signed, timestamped handoff is accepted: a [`Freshness`] window
+/// and, optionally, single use through a [`ReplayGuard`]. The verifiers of
+/// the provider crates hold one, so the order (time, then single use) and
+/// the lifetime of a replay entry are the same everywhere.
+///
+/// ```
+/// use partner_core::{AcceptancePolicy, Error, Freshness, InMemoryReplayGuard, UnixTime};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// let policy = AcceptancePolicy::new(Freshness::new(Duration::from_secs(300), Duration::from_secs(60)))
+///     .with_replay_guard(Arc::new(InMemoryReplayGuard::new(100)));
+/// let (issued, now) = (UnixTime::from_secs(1_000), UnixTime::from_secs(1_010));
+/// assert_eq!(policy.accept(issued, b"link-1", now), Ok(()));
+/// assert_eq!(policy.accept(issued, b"link-1", now), Err(Error::Replayed));
+/// assert_eq!(policy.accept(issued, b"link-2", UnixTime::from_secs(1_301)), Err(Error::Expired));
+/// ```
+#[derive(Clone)]
+pub struct AcceptancePolicy {
+    window: crate::Freshness,
+    replay: Option<std::sync::Arc<dyn ReplayGuard>>,
+}
+
+impl std::fmt::Debug for AcceptancePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcceptancePolicy")
+            .field("window", &self.window)
+            .field("replay_guard", &self.replay.is_some())
+            .finish()
+    }
+}
+
+impl AcceptancePolicy {
+    /// Accepts what is inside `window`; no single-use check.
+    pub fn new(window: crate::Freshness) -> Self {
+        AcceptancePolicy { window, replay: None }
+    }
+
+    /// Replaces the window.
+    pub fn with_window(mut self, window: crate::Freshness) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Makes every accepted id single use.
+    pub fn with_replay_guard(mut self, guard: std::sync::Arc<dyn ReplayGuard>) -> Self {
+        self.replay = Some(guard);
+        self
+    }
+
+    /// The window.
+    pub fn window(&self) -> crate::Freshness {
+        self.window
+    }
+
+    /// The time check alone ([`Freshness::check`](crate::Freshness::check)).
+    pub fn check_time(&self, issued_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+        self.window.check(issued_at, now)
+    }
+
+    /// Records `id` as used, if a guard is set, until `issued_at + max_age`
+    /// (or `expires_at` when that is sooner).
+    pub fn record_use(
+        &self,
+        id: &[u8],
+        issued_at: UnixTime,
+        expires_at: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        match &self.replay {
+            None => Ok(()),
+            Some(guard) => {
+                let until = issued_at.saturating_add(self.window.max_age);
+                guard.check_and_record(id, expires_at.map_or(until, |e| e.min(until)), now)
+            }
+        }
+    }
+
+    /// The time check, then single use.
+    pub fn accept(&self, issued_at: UnixTime, id: &[u8], now: UnixTime) -> Result<(), Error> {
+        self.check_time(issued_at, now)?;
+        self.record_use(id, issued_at, None, now)
+    }
+}

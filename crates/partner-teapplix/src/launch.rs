@@ -7,8 +7,8 @@ use std::time::Duration;
 use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::{form_decode_component, push_form_encoded, push_hex};
 use partner_core::{
-    BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, MessageSigner, ReplayGuard, Secret,
-    SignedUrl, UnixTime,
+    AcceptancePolicy, BaseUrl, Freshness, LoginLinkIssuer, LoginVerifier, MessageSigner,
+    ReplayGuard, Secret, SignedUrl, UnixTime,
 };
 
 use crate::Error;
@@ -243,21 +243,10 @@ pub struct VerifiedLaunch {
 /// let late = UnixTime::from_secs(1_700_000_000 + 1801);
 /// assert!(matches!(verifier.verify_url(url.as_str(), late), Err(Error::Expired)));
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LaunchVerifier {
     key: HmacSha256Key,
-    window: Freshness,
-    replay: Option<Arc<dyn ReplayGuard>>,
-}
-
-impl fmt::Debug for LaunchVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LaunchVerifier")
-            .field("key", &self.key)
-            .field("window", &self.window)
-            .field("replay_guard", &self.replay.is_some())
-            .finish()
-    }
+    policy: AcceptancePolicy,
 }
 
 impl LaunchVerifier {
@@ -265,20 +254,19 @@ impl LaunchVerifier {
     pub fn new(signature_key: impl Into<Secret>) -> Self {
         LaunchVerifier {
             key: HmacSha256Key::new(signature_key),
-            window: Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW),
-            replay: None,
+            policy: AcceptancePolicy::new(Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW)),
         }
     }
 
     /// Accepts a `ts` at most `max_age` old and `max_skew` ahead.
     pub fn with_window(mut self, max_age: Duration, max_skew: Duration) -> Self {
-        self.window = Freshness::new(max_age, max_skew);
+        self.policy = self.policy.with_window(Freshness::new(max_age, max_skew));
         self
     }
 
     /// Refuses a second use of the same access token.
     pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.replay = Some(guard);
+        self.policy = self.policy.with_replay_guard(guard);
         self
     }
 
@@ -336,10 +324,7 @@ impl LaunchVerifier {
         self.key
             .verify_hex(&target.as_bytes()[..signed_len], signature)
             .map_err(|_| Error::BadSignature)?;
-        self.window.check(ts, now)?;
-        if let Some(guard) = &self.replay {
-            guard.check_and_record(pt.as_bytes(), ts.saturating_add(self.window.max_age), now)?;
-        }
+        self.policy.accept(ts, pt.as_bytes(), now)?;
         Ok(VerifiedLaunch { client_vhost, access_token: Secret::from(pt.into_owned()), ts })
     }
 }
