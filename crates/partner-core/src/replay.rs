@@ -197,7 +197,7 @@ mod tests {
     }
 }
 
-/// When a signed, timestamped handoff is accepted: a [`Freshness`] window
+/// When a signed, timestamped handoff is accepted: a [`Freshness`](crate::Freshness) window
 /// and, optionally, single use through a [`ReplayGuard`]. The verifiers of
 /// the provider crates hold one, so the order (time, then single use) and
 /// the lifetime of a replay entry are the same everywhere.
