@@ -28,6 +28,7 @@ use crate::Error;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl {
     text: String,
+    loopback: bool,
 }
 
 impl BaseUrl {
@@ -60,7 +61,7 @@ impl BaseUrl {
         while text.ends_with('/') {
             text.pop();
         }
-        Ok(BaseUrl { text })
+        Ok(BaseUrl { text, loopback })
     }
 
     /// The URL without a trailing `/`.
@@ -68,12 +69,10 @@ impl BaseUrl {
         &self.text
     }
 
-    /// Whether the host is a loopback address.
+    /// Whether the host is a loopback address (`127.0.0.0/8`, `::1` or
+    /// `localhost`), as parsed: `https://localhost.example` is not.
     pub fn is_loopback(&self) -> bool {
-        self.text.starts_with("http://")
-            || ["https://localhost", "https://127.", "https://[::1]"]
-                .iter()
-                .any(|p| self.text.starts_with(p))
+        self.loopback
     }
 }
 
@@ -132,5 +131,31 @@ mod tests {
         }
         assert!(BaseUrl::parse("http://127.0.0.1:9").unwrap().is_loopback());
         assert!(!BaseUrl::parse("https://app.teapplix.com").unwrap().is_loopback());
+    }
+
+    // The host is parsed, never prefix-matched.
+    #[test]
+    fn loopback_is_decided_on_the_parsed_host() {
+        for yes in [
+            "https://localhost",
+            "https://LocalHost:8443/x",
+            "https://127.0.0.1",
+            "https://127.200.3.4:1",
+            "https://[::1]:9/x",
+            "http://127.1",
+        ] {
+            assert!(BaseUrl::parse(yes).unwrap().is_loopback(), "{yes}");
+        }
+        for no in [
+            "https://localhost.evil.example",
+            "https://127.evil.example",
+            "https://127.0.0.1.evil.example",
+            "https://[::2]",
+            "https://128.0.0.1",
+            "https://localhost-1.example",
+            "https://app.teapplix.com",
+        ] {
+            assert!(!BaseUrl::parse(no).unwrap().is_loopback(), "{no}");
+        }
     }
 }

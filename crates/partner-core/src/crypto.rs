@@ -32,8 +32,13 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; SHA256_LEN] {
 
 /// Checks `tag` against HMAC-SHA256 of `message` in constant time.
 ///
-/// A tag of the wrong length is a mismatch ([`Error::BadSignature`]), never a panic.
+/// A tag of the wrong length is a mismatch ([`Error::BadSignature`]), never
+/// a panic. An empty key is [`Error::EmptyKey`]: anyone can compute a tag
+/// under it, so it verifies nothing.
 pub fn verify_hmac_sha256(key: &[u8], message: &[u8], tag: &[u8]) -> Result<(), Error> {
+    if key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
     let mut mac = keyed(key);
     mac.update(message);
     mac.verify_slice(tag).map_err(|_| Error::BadSignature)
@@ -43,7 +48,11 @@ pub fn verify_hmac_sha256(key: &[u8], message: &[u8], tag: &[u8]) -> Result<(), 
 ///
 /// Anything that is not exactly 64 hex digits is [`Error::BadSignature`]: to
 /// the caller, a tag that cannot be a tag and a wrong tag are the same thing.
+/// An empty key is [`Error::EmptyKey`].
 pub fn verify_hmac_sha256_hex(key: &[u8], message: &[u8], tag_hex: &str) -> Result<(), Error> {
+    if key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
     // Compare hex text with hex text: lower-case the received tag (a non-hex
     // character stays non-hex and cannot match) and compare it in constant
     // time with the expected tag's lower-case hex. No decoding step, so no
@@ -123,10 +132,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// use partner_core::crypto::HmacSha256Key;
 /// use partner_core::{MessageSigner, MessageVerifier};
 ///
-/// let key = HmacSha256Key::new("Signature Key");
+/// let key = HmacSha256Key::new("Signature Key").unwrap();
 /// let tag = key.sign(b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp");
 /// assert!(key.verify(b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp", &tag).is_ok());
 /// assert!(key.verify(b"/h/demo3/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp", &tag).is_err());
+/// assert!(HmacSha256Key::new("").is_err(), "an empty key is refused");
 /// ```
 #[derive(Clone, Debug)]
 pub struct HmacSha256Key {
@@ -134,9 +144,9 @@ pub struct HmacSha256Key {
 }
 
 impl HmacSha256Key {
-    /// A key from secret bytes or text.
-    pub fn new(key: impl Into<Secret>) -> Self {
-        HmacSha256Key { key: key.into() }
+    /// A key from secret bytes or text; [`Error::EmptyKey`] when it is empty.
+    pub fn new(key: impl Into<Secret>) -> Result<Self, Error> {
+        Ok(HmacSha256Key { key: key.into().non_empty()? })
     }
 
     /// The tag as lower-case hex, the form every provider here sends.
@@ -291,6 +301,16 @@ mod tests {
         let last = ct.len() - 1;
         ct[last] ^= 0x01; // corrupts the padding block
         assert_eq!(aes128_cbc_decrypt(&key, &iv, &ct), Err(Error::Decrypt));
+    }
+
+    #[test]
+    fn empty_keys_verify_nothing() {
+        let tag = hmac_sha256(b"", b"m");
+        assert_eq!(verify_hmac_sha256(b"", b"m", &tag), Err(Error::EmptyKey));
+        let hex = hex_encode(tag);
+        assert_eq!(verify_hmac_sha256_hex(b"", b"m", &hex), Err(Error::EmptyKey));
+        assert_eq!(HmacSha256Key::new(Vec::new()).unwrap_err(), Error::EmptyKey);
+        assert!(HmacSha256Key::new("k").is_ok());
     }
 
     #[test]

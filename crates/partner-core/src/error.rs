@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The conformance error kinds of format 1 (`shared/conformance/FORMAT.md`).
+/// The conformance error kinds of format 1 (`docs/conformance.md`).
 ///
 /// Every error of every provider crate maps onto exactly one of these through
 /// [`HasErrorKind`], so a web handler can decide what to answer (400, 401, 403)
@@ -129,12 +129,16 @@ pub enum Error {
     /// (it fails closed rather than forget an entry that is still valid).
     #[error("replay guard is at capacity")]
     ReplayGuardFull,
+    /// A signing or verification key is empty. An empty HMAC key is a key
+    /// everyone knows, so every signer, verifier and key constructor refuses it.
+    #[error("key is empty")]
+    EmptyKey,
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) => ErrorKind::Malformed,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
             Error::BadSignature | Error::Decrypt => ErrorKind::BadSignature,
             Error::Expired => ErrorKind::Expired,
@@ -176,6 +180,7 @@ mod tests {
         assert_eq!(Error::Decrypt.error_kind(), ErrorKind::BadSignature);
         assert_eq!(Error::Malformed("x").error_kind(), ErrorKind::Malformed);
         assert_eq!(Error::ReplayGuardFull.error_kind(), ErrorKind::Rejected);
+        assert_eq!(Error::EmptyKey.error_kind(), ErrorKind::Malformed);
         assert_eq!(Error::Malformed("hex digit").to_string(), "malformed input: hex digit");
     }
 }

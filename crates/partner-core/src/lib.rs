@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod crypto;
 pub mod encoding;
 mod error;
+pub mod path;
 pub mod random;
 pub mod replay;
 mod secret;

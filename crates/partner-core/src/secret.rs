@@ -52,6 +52,18 @@ impl Secret {
         self.expose().is_empty()
     }
 
+    /// This secret, or [`Error::EmptyKey`](crate::Error::EmptyKey) when it is
+    /// empty: what every key constructor calls first.
+    ///
+    /// ```
+    /// use partner_core::{Error, Secret};
+    /// assert!(Secret::from("k").non_empty().is_ok());
+    /// assert_eq!(Secret::from("").non_empty().unwrap_err(), Error::EmptyKey);
+    /// ```
+    pub fn non_empty(self) -> Result<Self, crate::Error> {
+        if self.is_empty() { Err(crate::Error::EmptyKey) } else { Ok(self) }
+    }
+
     /// Constant-time comparison with `other`. Lengths are not hidden.
     pub fn ct_eq(&self, other: &[u8]) -> bool {
         crate::crypto::constant_time_eq(self.expose(), other)

@@ -16,7 +16,7 @@ use crate::{Error, HasErrorKind, UnixTime};
 /// fn sign_query<S: MessageSigner>(signer: &S, query: &str) -> S::Signature {
 ///     signer.sign(query.as_bytes())
 /// }
-/// let tag = sign_query(&HmacSha256Key::new("key"), "a=1&ts=2");
+/// let tag = sign_query(&HmacSha256Key::new("key").unwrap(), "a=1&ts=2");
 /// assert_eq!(tag.len(), 32);
 /// ```
 pub trait MessageSigner {
@@ -33,7 +33,7 @@ pub trait MessageSigner {
 /// use partner_core::{Error, MessageSigner, MessageVerifier};
 /// use partner_core::crypto::HmacSha256Key;
 ///
-/// let key = HmacSha256Key::new("key");
+/// let key = HmacSha256Key::new("key").unwrap();
 /// let tag = key.sign(b"a=1");
 /// assert_eq!(key.verify(b"a=1", &tag), Ok(()));
 /// assert_eq!(key.verify(b"a=2", &tag), Err(Error::BadSignature));
@@ -68,7 +68,7 @@ pub trait MessageVerifier {
 ///     }
 /// }
 ///
-/// let issuer = Issuer { base: "https://hub.example/sso".into(), key: HmacSha256Key::new("k") };
+/// let issuer = Issuer { base: "https://hub.example/sso".into(), key: HmacSha256Key::new("k").unwrap() };
 /// let link = issuer.issue_link("42", UnixTime::from_secs(1_700_000_000)).unwrap();
 /// assert!(link.starts_with("https://hub.example/sso?accountid=42&timestamp=1700000000&hash="));
 /// assert!(issuer.issue_link("", UnixTime::EPOCH).is_err());
@@ -123,7 +123,7 @@ pub trait LoginLinkIssuer {
 /// }
 ///
 /// let v = Verifier {
-///     key: HmacSha256Key::new("k"),
+///     key: HmacSha256Key::new("k").unwrap(),
 ///     window: Freshness::new(Duration::from_secs(300), Duration::from_secs(60)),
 /// };
 /// let signed = "accountid=42&timestamp=1700000000";

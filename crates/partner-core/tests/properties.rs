@@ -98,7 +98,7 @@ proptest! {
 
     #[test]
     fn verify_rejects_every_single_byte_change(
-        key in proptest::collection::vec(any::<u8>(), 0..80),
+        key in proptest::collection::vec(any::<u8>(), 1..80),
         msg in proptest::collection::vec(any::<u8>(), 0..200),
         flip in 1u8..=255,
     ) {
@@ -122,6 +122,30 @@ proptest! {
     #[test]
     fn verify_hex_never_panics(key in ".{0,10}", tag in ".{0,80}") {
         prop_assert!(verify_hmac_sha256_hex(key.as_bytes(), b"m", &tag).is_err());
+    }
+
+    // An empty key verifies nothing, not even the tag computed under it.
+    #[test]
+    fn empty_key_verifies_nothing(msg in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let tag = hmac_sha256(b"", &msg);
+        prop_assert_eq!(verify_hmac_sha256(b"", &msg, &tag), Err(Error::EmptyKey));
+        prop_assert_eq!(verify_hmac_sha256_hex(b"", &msg, &hex_encode(tag)), Err(Error::EmptyKey));
+    }
+
+    // Whatever the caller's value, it is one segment of the URL built, or refused.
+    #[test]
+    fn path_segments_never_climb(value in "\\PC{0,12}|[./\\%2eE\t\n]{0,6}") {
+        match partner_core::path::url_with_segments("https://api.example/v1", ["accounts", value.as_str(), "blends"], &[]) {
+            Ok(url) => {
+                let segments: Vec<&str> = url.path_segments().unwrap().collect();
+                prop_assert_eq!(segments.len(), 4);
+                prop_assert_eq!(segments[1], "accounts");
+                prop_assert_eq!(segments[3], "blends");
+                let decoded = percent_encoding::percent_decode_str(segments[2]).decode_utf8().unwrap();
+                prop_assert_eq!(&*decoded, value.as_str());
+            }
+            Err(e) => prop_assert!(matches!(e, Error::UnsafeInput(_))),
+        }
     }
 
     #[test]
