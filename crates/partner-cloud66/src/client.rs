@@ -174,11 +174,15 @@ impl OAuthClient {
         client_secret: impl Into<Secret>,
         redirect_uri: impl Into<String>,
     ) -> Result<Self, Error> {
+        let client_id = client_id.into();
+        if client_id.is_empty() {
+            return Err(Error::Malformed("client id is empty"));
+        }
         Ok(OAuthClient {
             http: http_client(DEFAULT_TIMEOUT)?,
             base: BaseUrl::parse(DEFAULT_BASE_URL)?,
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_id,
+            client_secret: client_secret.into().non_empty()?,
             redirect_uri: redirect_uri.into(),
         })
     }
@@ -254,12 +258,12 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    /// A client acting with `token`.
+    /// A client acting with `token` ([`Error::EmptyKey`] when it is empty).
     pub fn new(token: impl Into<Secret>) -> Result<Self, Error> {
         Ok(ApiClient {
             http: http_client(DEFAULT_TIMEOUT)?,
             base: BaseUrl::parse(DEFAULT_API_BASE_URL)?,
-            token: token.into(),
+            token: token.into().non_empty()?,
         })
     }
 
@@ -276,13 +280,11 @@ impl ApiClient {
         page: Option<u64>,
         form: Option<String>,
     ) -> Result<Value, Error> {
-        if !path.starts_with('/') || path.contains("..") || path.contains(['?', '#']) {
-            return Err(Error::UnsafeInput("api path must be absolute, without .. or a query"));
-        }
-        let mut url = format!("{}{path}", self.base);
-        if let Some(page) = page {
-            url.push_str(&format!("?page={page}"));
-        }
+        // Each `/`-separated piece of `path` is one encoded segment, and the
+        // parsed URL is checked to have exactly that path.
+        let page = page.map(|p| p.to_string());
+        let query: Vec<(&str, &str)> = page.iter().map(|p| ("page", p.as_str())).collect();
+        let url = partner_core::path::url_with_path(self.base.as_str(), path, &query)?;
         let token = self.token.expose_str().ok_or(Error::Malformed("token is not utf-8"))?;
         let mut auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| Error::Malformed("token is not a header value"))?;

@@ -17,7 +17,7 @@ fn keys(input: &Input<'_>) -> Result<MultipassKeys, RunError> {
     match input.str("scheme")? {
         "cloud66" => Ok(MultipassKeys::cloud66(input.str("uid")?)?),
         "entp" => {
-            Ok(MultipassKeys::entp(input.str("site_key")?, &Secret::from(input.str("api_key")?)))
+            Ok(MultipassKeys::entp(input.str("site_key")?, &Secret::from(input.str("api_key")?))?)
         }
         _ => Err(RunError::Kind(ErrorKind::Malformed)),
     }
@@ -46,13 +46,16 @@ impl Suite for Cloud66Suite {
                         u64::try_from(n).map_err(|_| RunError::Kind(ErrorKind::Malformed))?,
                     ),
                 };
+                // FORMAT.md bounds no lifetime: the cap on `expires` is this
+                // library's policy, so the vectors run without it.
                 let verifier = MultipassVerifier::new(keys(input)?)
                     .allow_missing_expiry(input.opt_bool("allow_missing_expiry")?.unwrap_or(false))
-                    .with_max_skew(skew);
+                    .with_max_skew(skew)
+                    .with_max_lifetime(Duration::MAX);
                 let now = UnixTime::from_secs(input.int("now")?);
                 let id =
                     verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?;
-                Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.payload()))]))
+                Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.into_payload()))]))
             }
             "link-redirect" => {
                 let verifier = LinkRedirectVerifier::with_allowed_hosts(

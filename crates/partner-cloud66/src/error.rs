@@ -62,6 +62,13 @@ pub enum Error {
     /// The multipass is past `expires`.
     #[error("multipass expired")]
     Expired,
+    /// The multipass's `expires` is further ahead than the verifier's
+    /// maximum lifetime allows.
+    #[error("multipass expires too far ahead")]
+    ExpiresTooFarAhead,
+    /// A key (UID half, site key, API key, client secret, token) is empty.
+    #[error("key is empty")]
+    EmptyKey,
     /// The multipass was already used.
     #[error("multipass already used")]
     Replayed,
@@ -114,10 +121,11 @@ pub enum Error {
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) => ErrorKind::Malformed,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
             Error::BadSignature | Error::StateMismatch => ErrorKind::BadSignature,
             Error::Expired => ErrorKind::Expired,
+            Error::ExpiresTooFarAhead => ErrorKind::NotYetValid,
             Error::Replayed => ErrorKind::Replayed,
             Error::ReplayGuardFull
             | Error::Provision(_)
@@ -138,10 +146,15 @@ impl From<partner_core::Error> for Error {
         match err {
             Core::Malformed(what) => Error::Malformed(what),
             Core::UnsafeInput(what) => Error::UnsafeInput(what),
+            Core::EmptyKey => Error::EmptyKey,
             Core::Expired => Error::Expired,
+            Core::NotYetValid => Error::ExpiresTooFarAhead,
             Core::Replayed => Error::Replayed,
             Core::ReplayGuardFull => Error::ReplayGuardFull,
-            _ => Error::BadSignature,
+            Core::BadSignature | Core::Decrypt => Error::BadSignature,
+            // Core's error is non-exhaustive; a kind added there is read as
+            // malformed input until this crate names it.
+            _ => Error::Malformed("unrecognised input"),
         }
     }
 }

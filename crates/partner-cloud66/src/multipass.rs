@@ -17,8 +17,19 @@
 //! other way round, or HMAC-SHA256 in hex or base64), the gem's SHA-1 key
 //! derivation for the Cloud 66 UID ([`MultipassKeys::cloud66_gem_key`]),
 //! and the gem's own scheme with a site key and an API key
-//! ([`MultipassKeys::entp`]; it has no signature, so only the padding
-//! check stands between a forger and the JSON: prefer the Cloud 66 scheme).
+//! ([`MultipassKeys::entp`]; it has no signature, so nothing authenticates
+//! the ciphertext: prefer the Cloud 66 scheme).
+//!
+//! # No padding oracle
+//!
+//! In the unsigned `entp` scheme every failure after base64 decoding (bad
+//! padding, not UTF-8, not a JSON object, an `expires` that is not a time)
+//! is the same [`Error::BadSignature`] with the same message, so a caller
+//! who can submit tokens learns nothing about the plaintext from the
+//! answer. Only a token whose text is not base64, or a JSON object without
+//! `expires`, is `malformed`. Single use is keyed on the decoded bytes, so
+//! another spelling of the same ciphertext (`-_` or `+/`, padding, white
+//! space) is the same token.
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,6 +45,15 @@ use crate::Error;
 
 /// Default allowance past `expires` (clock skew between Cloud 66 and you).
 pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(30);
+
+/// Default for how far ahead of now `expires` may be (one hour). Cloud 66
+/// writes an expiry one minute ahead; a token claiming to live longer than
+/// this is refused, so no token (and no replay entry) lives for ever.
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(3_600);
+
+/// How long a token without `expires` (accepted only with
+/// [`MultipassVerifier::allow_missing_expiry`]) is remembered as used.
+const MISSING_EXPIRY_REPLAY_TTL: Duration = Duration::from_secs(86_400);
 
 const ZERO_IV: [u8; 16] = [0; 16];
 
@@ -109,8 +129,12 @@ impl MultipassKeys {
 
     /// The Cloud 66 UID with the gem's key derivation: AES key = first 16
     /// bytes of SHA-1(`uid[0..16]` + `site_key`), signature key `uid[16..32]`.
+    /// An empty `site_key` is [`Error::EmptyKey`].
     pub fn cloud66_gem_key(provider_uid: &str, site_key: &str) -> Result<Self, Error> {
         let (first, second) = uid_halves(provider_uid)?;
+        if site_key.is_empty() {
+            return Err(Error::EmptyKey);
+        }
         Ok(MultipassKeys {
             aes_key: sha1_key(&[first.as_bytes(), site_key.as_bytes()]),
             signature: Some((Secret::from(second), SignatureMode::default())),
@@ -120,12 +144,19 @@ impl MultipassKeys {
 
     /// The Ruby `multipass` gem's own scheme: AES key = first 16 bytes of
     /// SHA-1(`api_key` + `site_key`), no signature.
-    pub fn entp(site_key: &str, api_key: &Secret) -> Self {
-        MultipassKeys {
+    ///
+    /// An empty `api_key` or `site_key` is [`Error::EmptyKey`]: with an empty
+    /// API key the AES key would follow from the site key alone, which is
+    /// not a secret.
+    pub fn entp(site_key: &str, api_key: &Secret) -> Result<Self, Error> {
+        if api_key.is_empty() || site_key.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        Ok(MultipassKeys {
             aes_key: sha1_key(&[api_key.expose(), site_key.as_bytes()]),
             signature: None,
             scheme: "entp",
-        }
+        })
     }
 
     /// Uses another signature computation (signed schemes only).
@@ -186,24 +217,20 @@ impl MultipassKeys {
     /// use partner_core::Secret;
     ///
     /// // The ex_multipass doctest vector (Ruby gem scheme).
-    /// let keys = MultipassKeys::entp("my_site_key", &Secret::from("my_super_secret_key_shh"));
+    /// let keys = MultipassKeys::entp("my_site_key", &Secret::from("my_super_secret_key_shh")).unwrap();
     /// assert_eq!(keys.encode(br#"{"example":"data"}"#).multipass, "HFtLULqnAfVZexe46_T5KHJcgSRwAtf45zPwJ5g361w");
     /// ```
     pub fn encode(&self, payload_json: &[u8]) -> EncodedMultipass {
         let ciphertext = aes128_cbc_encrypt(&self.aes_key(), &ZERO_IV, payload_json);
-        let mut multipass: String = base64_encode(ciphertext)
-            .chars()
-            .map(|c| match c {
-                '+' => '-',
-                '/' => '_',
-                c => c,
-            })
-            .collect();
-        if multipass.ends_with('=') {
-            multipass.pop();
-        }
+        let multipass = gem_base64(&ciphertext);
         let signature = self.sign(&multipass);
         EncodedMultipass { multipass, signature }
+    }
+
+    /// The gem's text for raw ciphertext bytes (tests craft tampered tokens).
+    #[cfg(test)]
+    fn encode_raw_for_tests(&self, ciphertext: &[u8]) -> String {
+        gem_base64(ciphertext)
     }
 
     /// A multipass for a user, valid until `expires` (written as Ruby
@@ -213,6 +240,22 @@ impl MultipassKeys {
             serde_json::json!({"email": email, "name": name, "expires": ruby_utc(expires)});
         self.encode(payload.to_string().as_bytes())
     }
+}
+
+/// The gem's base64: standard, `+/` as `-_`, one trailing `=` removed.
+fn gem_base64(bytes: &[u8]) -> String {
+    let mut text: String = base64_encode(bytes)
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    if text.ends_with('=') {
+        text.pop();
+    }
+    text
 }
 
 fn hex(bytes: &[u8; 32]) -> String {
@@ -310,52 +353,47 @@ fn parse_ruby_utc(s: &str) -> Option<UnixTime> {
 }
 
 /// Who a verified multipass says signed in.
+///
+/// `Debug` shows the identity fields (`email`, `name`, `expires`) only,
+/// never the other fields of the payload.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct MultipassIdentity {
     /// `expires`, when present.
     pub expires_at: Option<UnixTime>,
-    email: Option<String>,
-    name: Option<String>,
-    json: Vec<u8>,
+    payload: Map<String, Value>,
 }
 
 impl fmt::Debug for MultipassIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MultipassIdentity")
-            .field("email", &self.email)
-            .field("name", &self.name)
+            .field("email", &self.email())
+            .field("name", &self.name())
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
 }
 
 impl MultipassIdentity {
-    /// `email`, when present.
+    /// `email`, when present and a string.
     pub fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+        self.payload.get("email").and_then(Value::as_str)
     }
 
-    /// `name`, when present.
+    /// `name`, when present and a string.
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.payload.get("name").and_then(Value::as_str)
     }
 
-    /// The whole decrypted JSON object (parsed on each call: keep the result).
-    pub fn payload(&self) -> Map<String, Value> {
-        serde_json::from_slice(&self.json).unwrap_or_default()
+    /// The whole decrypted JSON object.
+    pub fn payload(&self) -> &Map<String, Value> {
+        &self.payload
     }
-}
 
-/// The fields the verifier reads; the rest is skipped until asked for.
-#[derive(serde::Deserialize)]
-struct Probe {
-    #[serde(default)]
-    email: Option<Value>,
-    #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    expires: Option<Value>,
+    /// The decrypted JSON object, by value.
+    pub fn into_payload(self) -> Map<String, Value> {
+        self.payload
+    }
 }
 
 /// Verifies multipass callbacks.
@@ -363,8 +401,11 @@ struct Probe {
 /// Order: the signature over the token as sent, in constant time, before
 /// anything is decoded; then base64 (`malformed`), decryption and padding
 /// (`bad-signature`, one error whatever failed), the JSON object
-/// (`malformed`), `expires` (`malformed` when missing or empty unless
-/// allowed, `expired` past it plus the skew), and single use.
+/// (`malformed` for signed schemes, `bad-signature` for the unsigned
+/// `entp` scheme: see the module's "No padding oracle"), `expires`
+/// (`malformed` when missing or empty unless allowed, `expired` past it
+/// plus the skew, refused when more than [`DEFAULT_MAX_LIFETIME`] ahead),
+/// and single use, keyed on the decoded bytes.
 ///
 /// ```
 /// use partner_cloud66::{MultipassKeys, MultipassVerifier};
@@ -382,6 +423,7 @@ pub struct MultipassVerifier {
     keys: MultipassKeys,
     allow_missing_expiry: bool,
     max_skew: Duration,
+    max_lifetime: Duration,
     replay: Option<Arc<dyn ReplayGuard>>,
 }
 
@@ -391,20 +433,32 @@ impl fmt::Debug for MultipassVerifier {
             .field("keys", &self.keys)
             .field("allow_missing_expiry", &self.allow_missing_expiry)
             .field("max_skew", &self.max_skew)
+            .field("max_lifetime", &self.max_lifetime)
             .field("replay_guard", &self.replay.is_some())
             .finish()
     }
 }
 
 impl MultipassVerifier {
-    /// A verifier for these keys: expiry required, 30 s of skew.
+    /// A verifier for these keys: expiry required, 30 s of skew, an expiry
+    /// at most one hour ahead.
     pub fn new(keys: MultipassKeys) -> Self {
         MultipassVerifier {
             keys,
             allow_missing_expiry: false,
             max_skew: DEFAULT_MAX_SKEW,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
             replay: None,
         }
+    }
+
+    /// Refuses a token whose `expires` is more than `max` after now
+    /// ([`Error::ExpiresTooFarAhead`]); the default is
+    /// [`DEFAULT_MAX_LIFETIME`]. This also bounds how long a used token is
+    /// remembered.
+    pub fn with_max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = max;
+        self
     }
 
     /// Accepts tokens without `expires` (the gem reads them as "never
@@ -436,41 +490,43 @@ impl MultipassVerifier {
         self.keys.verify_signature(multipass, signature)?;
         let ciphertext = base64_decode_tolerant(multipass)
             .map_err(|_| Error::Malformed("multipass is not base64"))?;
+        let signed = self.keys.is_signed();
+        // Unsigned: nothing authenticates the ciphertext, so every failure
+        // from here to a JSON object with a readable expiry is one answer.
+        let unauthenticated = |what: &'static str| {
+            if signed { Error::Malformed(what) } else { Error::BadSignature }
+        };
         let plaintext = aes128_cbc_decrypt(&self.keys.aes_key(), &ZERO_IV, &ciphertext)
             .map_err(|_| Error::BadSignature)?;
-        let is_object = plaintext.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let probe: Probe = match serde_json::from_slice(&plaintext) {
-            Ok(probe) if is_object => probe,
-            _ => return Err(Error::Malformed("multipass is not a json object")),
-        };
-        let expires_at = match probe.expires.as_ref() {
+        // The whole object is parsed here, so that what `payload()` returns
+        // is what was verified (a lone surrogate escape is refused, not
+        // skipped).
+        let payload: Map<String, Value> = serde_json::from_slice(&plaintext)
+            .map_err(|_| unauthenticated("multipass is not a json object"))?;
+        let expires_at = match payload.get("expires") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(v) => Some(parse_expires(v).ok_or(Error::Malformed("expires is not a time"))?),
+            Some(v) => Some(parse_expires(v).ok_or_else(|| unauthenticated("expires is not a time"))?),
         };
-        match expires_at {
+        let until = match expires_at {
             None if !self.allow_missing_expiry => {
                 return Err(Error::Malformed("multipass has no expiry"));
             }
-            Some(exp) => partner_core::clock::check_not_after(exp, now, self.max_skew)?,
-            None => {}
-        }
-        if let Some(guard) = &self.replay {
-            let until = expires_at.map_or(now.saturating_add(Duration::from_secs(86_400)), |e| {
-                e.saturating_add(self.max_skew)
-            });
-            guard.check_and_record(multipass.as_bytes(), until, now)?;
-        }
-        let text = |v: Option<Value>| match v {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
+            None => now.saturating_add(MISSING_EXPIRY_REPLAY_TTL),
+            Some(exp) => {
+                partner_core::clock::check_not_after(exp, now, self.max_skew)?;
+                if exp > now.saturating_add(self.max_lifetime) {
+                    return Err(Error::ExpiresTooFarAhead);
+                }
+                exp.saturating_add(self.max_skew)
+            }
         };
-        Ok(MultipassIdentity {
-            expires_at,
-            email: text(probe.email),
-            name: text(probe.name),
-            json: plaintext,
-        })
+        if let Some(guard) = &self.replay {
+            // The decoded bytes, not the text: the tolerant decoder reads many
+            // spellings of one ciphertext.
+            guard.check_and_record(&ciphertext, until, now)?;
+        }
+        Ok(MultipassIdentity { expires_at, payload })
     }
 }
 
@@ -603,6 +659,118 @@ mod tests {
         );
         assert!(MultipassKeys::cloud66("short").is_err());
         assert!(MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f50617é").is_err());
+    }
+
+    const SITE: &str = "my_site_key";
+    const API: &str = "my_super_secret_key_shh";
+
+    fn entp_keys() -> MultipassKeys {
+        MultipassKeys::entp(SITE, &Secret::from(API)).unwrap()
+    }
+
+    // Finding: the unsigned scheme told bad padding (bad-signature) from good
+    // padding with bad JSON (malformed): a padding oracle. Every failure after
+    // base64 is now one error with one message.
+    #[test]
+    fn entp_failures_after_base64_are_one_answer() {
+        let keys = entp_keys();
+        let v = MultipassVerifier::new(keys.clone());
+        let now = UnixTime::from_secs(1_000);
+        let good = keys.encode(br#"{"email":"a@b.co","expires":1030}"#).multipass;
+        let mut answers = Vec::new();
+        for plaintext in [
+            &b"not json at all"[..],
+            br#"["an","array"]"#,
+            b"\xff\xfe not utf-8",
+            br#"{"expires":"tomorrow"}"#,
+            br#"{"email":"\ud800","expires":1030}"#,
+            br#"{"email":"a@b.co""#,
+        ] {
+            answers.push(v.verify(&keys.encode(plaintext).multipass, None, now).unwrap_err());
+        }
+        // Bad padding: flip a bit of the second-to-last block.
+        let mut ct = base64_decode_tolerant(&good).unwrap();
+        let n = ct.len();
+        ct[n - 17] ^= 0x01;
+        let flipped = keys.encode_raw_for_tests(&ct);
+        answers.push(v.verify(&flipped, None, now).unwrap_err());
+        answers.push(v.verify("AAAA", None, now).unwrap_err());
+        for err in &answers {
+            assert!(matches!(err, Error::BadSignature), "{err:?}");
+            assert_eq!(err.to_string(), Error::BadSignature.to_string());
+        }
+        // What stays malformed: text that is not base64, a missing expiry.
+        assert!(matches!(v.verify("a*b", None, now), Err(Error::Malformed(_))));
+        let no_expiry = keys.encode(br#"{"email":"a@b.co"}"#).multipass;
+        assert!(matches!(v.verify(&no_expiry, None, now), Err(Error::Malformed(_))));
+        assert!(v.verify(&good, None, now).is_ok());
+    }
+
+    // Finding: single use was keyed on the text as sent, but the tolerant
+    // decoder reads many spellings of one ciphertext.
+    #[test]
+    fn another_spelling_of_a_used_token_is_a_replay() {
+        let keys = entp_keys();
+        let v = MultipassVerifier::new(keys.clone())
+            .with_replay_guard(Arc::new(InMemoryReplayGuard::new(16)));
+        let now = UnixTime::from_secs(1_000);
+        // A token with a `-` or `_` in it, so switching alphabets changes its text.
+        let token = (0..)
+            .map(|i| keys.encode(format!(r#"{{"email":"a{i}@b.co","expires":1030}}"#).as_bytes()))
+            .map(|e| e.multipass)
+            .find(|t| t.contains(['-', '_']))
+            .unwrap();
+        assert!(v.verify(&token, None, now).is_ok());
+        let standard: String =
+            token.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+        assert_ne!(standard, token, "the token has a - or _ to switch");
+        let spaced = format!(" {}\n{} ", &token[..10], &token[10..]);
+        for respelled in [format!("{token}="), format!("{token}=="), spaced, standard] {
+            assert!(matches!(v.verify(&respelled, None, now), Err(Error::Replayed)), "{respelled}");
+        }
+    }
+
+    #[test]
+    fn expiry_too_far_ahead_is_refused() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let now = UnixTime::from_secs(1_000_000);
+        let v = MultipassVerifier::new(keys.clone());
+        let at = |exp: &str| {
+            let e = keys.encode(format!(r#"{{"expires":{exp}}}"#).as_bytes());
+            v.verify(&e.multipass, e.signature.as_deref(), now).map(|id| id.expires_at)
+        };
+        assert!(at("1003600").is_ok(), "one hour ahead is the default maximum");
+        assert!(matches!(at("1003601"), Err(Error::ExpiresTooFarAhead)));
+        assert!(matches!(at("9223372036854775807"), Err(Error::ExpiresTooFarAhead)));
+        assert!(matches!(at(r#""9999-12-31 23:59:59 UTC""#), Err(Error::ExpiresTooFarAhead)));
+        assert_eq!(
+            Error::ExpiresTooFarAhead.error_kind(),
+            ErrorKind::NotYetValid,
+            "a time beyond the allowed window ahead"
+        );
+        let e = keys.encode(br#"{"expires":1086400}"#);
+        let lenient = MultipassVerifier::new(keys.clone()).with_max_lifetime(Duration::from_secs(86_400));
+        assert!(lenient.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_refused_not_emptied() {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let v = MultipassVerifier::new(keys.clone());
+        let e = keys.encode(br#"{"email":"a@b.co","note":"\ud800","expires":1030}"#);
+        let err = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000));
+        assert!(matches!(err, Err(Error::Malformed(_))), "{err:?}");
+        let e = keys.encode(br#"{"email":"a@b.co","note":"\ud83d\ude00","expires":1030}"#);
+        let id = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).unwrap();
+        assert_eq!(id.payload()["note"], "\u{1f600}");
+    }
+
+    #[test]
+    fn empty_keys_are_refused() {
+        assert!(matches!(MultipassKeys::entp(SITE, &Secret::from("")), Err(Error::EmptyKey)));
+        assert!(matches!(MultipassKeys::entp("", &Secret::from(API)), Err(Error::EmptyKey)));
+        assert!(matches!(MultipassKeys::cloud66_gem_key(UID, ""), Err(Error::EmptyKey)));
+        assert_eq!(Error::EmptyKey.error_kind(), ErrorKind::Malformed);
     }
 
     #[test]

@@ -246,3 +246,74 @@ async fn redeploy_with_the_scope() {
         .unwrap();
     assert!(matches!(wrong.exchange_code("x").await, Err(Error::Rejected { status: 401, .. })));
 }
+
+/// A loopback HTTP server that records each request line's target and
+/// answers `{"response":{}}`; what it records is what reached the wire.
+async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/3", listener.local_addr().unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16_384 {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&head).lines().next().unwrap_or("").to_owned();
+                log.lock().unwrap().push(line.split(' ').nth(1).unwrap_or("").to_owned());
+                let body = r#"{"response":{}}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (base, seen)
+}
+
+// Security finding: the url crate drops tab/CR/LF and resolves dot
+// segments, so a path checked as text was sent as another path.
+#[tokio::test]
+async fn api_paths_never_climb_on_the_wire() {
+    let (base, seen) = recording_server().await;
+    let api = ApiClient::new("token").unwrap().with_base_url(&base).unwrap();
+    for bad in [
+        "/stacks/\t..",
+        "/stacks/..",
+        "/stacks/s1/\t../../oauth/token",
+        "/stacks/./s1",
+        "/stacks//s1",
+        "/stacks/s1\n",
+        "stacks",
+    ] {
+        let err = api.get::<Value>(bad).await.unwrap_err();
+        assert!(matches!(err, Error::UnsafeInput(_)), "{bad:?}: {err:?}");
+    }
+    assert!(seen.lock().unwrap().is_empty(), "a refused path sends nothing");
+    for (asked, sent) in [
+        ("/stacks/a b", "/api/3/stacks/a%20b"),
+        ("/stacks/%2e%2e", "/api/3/stacks/%252e%252e"),
+        ("/stacks/a\\b/servers", "/api/3/stacks/a%5Cb/servers"),
+        ("/stacks/...", "/api/3/stacks/..."),
+    ] {
+        let _: Value = api.get(asked).await.unwrap();
+        assert_eq!(seen.lock().unwrap().pop().as_deref(), Some(sent), "{asked}");
+    }
+}
+
+#[tokio::test]
+async fn empty_credentials_are_refused() {
+    assert!(matches!(ApiClient::new(""), Err(Error::EmptyKey)));
+    assert!(matches!(OAuthClient::new("client-1", "", "https://p.example/cb"), Err(Error::EmptyKey)));
+    assert!(matches!(OAuthClient::new("", "s", "https://p.example/cb"), Err(Error::Malformed(_))));
+}

@@ -95,6 +95,25 @@ pub fn url_with_segments<'a>(
     Ok(url)
 }
 
+/// `base` followed by an API path such as `/stacks/abc/servers`, split on
+/// `/`, each piece sent as one segment through [`push_segment`] (so it is
+/// percent-encoded as needed: do not encode it yourself), then `query`.
+///
+/// The path must start with `/`; empty, `.` and `..` pieces and control
+/// characters are refused with [`Error::UnsafeInput`].
+///
+/// ```
+/// use partner_core::path::url_with_path;
+/// let url = url_with_path("https://app.cloud66.com/api/3", "/stacks/a b/servers", &[("page", "2")]).unwrap();
+/// assert_eq!(url.as_str(), "https://app.cloud66.com/api/3/stacks/a%20b/servers?page=2");
+/// assert!(url_with_path("https://app.cloud66.com/api/3", "/stacks/\t../x", &[]).is_err());
+/// assert!(url_with_path("https://app.cloud66.com/api/3", "stacks", &[]).is_err());
+/// ```
+pub fn url_with_path(base: &str, path: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
+    let rest = path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;
+    url_with_segments(base, rest.split('/'), query)
+}
+
 /// Checks that `url` (the URL about to be sent) has exactly the path
 /// `expected`, as built by [`push_segment`]; [`Error::UnsafeInput`] if a
 /// parser changed it.
