@@ -506,7 +506,9 @@ impl MultipassVerifier {
         let expires_at = match payload.get("expires") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(v) => Some(parse_expires(v).ok_or_else(|| unauthenticated("expires is not a time"))?),
+            Some(v) => {
+                Some(parse_expires(v).ok_or_else(|| unauthenticated("expires is not a time"))?)
+            }
         };
         let until = match expires_at {
             None if !self.allow_missing_expiry => {
@@ -721,8 +723,14 @@ mod tests {
             .find(|t| t.contains(['-', '_']))
             .unwrap();
         assert!(v.verify(&token, None, now).is_ok());
-        let standard: String =
-            token.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+        let standard: String = token
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
         assert_ne!(standard, token, "the token has a - or _ to switch");
         let spaced = format!(" {}\n{} ", &token[..10], &token[10..]);
         for respelled in [format!("{token}="), format!("{token}=="), spaced, standard] {
@@ -749,7 +757,8 @@ mod tests {
             "a time beyond the allowed window ahead"
         );
         let e = keys.encode(br#"{"expires":1086400}"#);
-        let lenient = MultipassVerifier::new(keys.clone()).with_max_lifetime(Duration::from_secs(86_400));
+        let lenient =
+            MultipassVerifier::new(keys.clone()).with_max_lifetime(Duration::from_secs(86_400));
         assert!(lenient.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
     }
 
@@ -761,7 +770,8 @@ mod tests {
         let err = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000));
         assert!(matches!(err, Err(Error::Malformed(_))), "{err:?}");
         let e = keys.encode(br#"{"email":"a@b.co","note":"\ud83d\ude00","expires":1030}"#);
-        let id = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).unwrap();
+        let id =
+            v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).unwrap();
         assert_eq!(id.payload()["note"], "\u{1f600}");
     }
 

@@ -314,6 +314,9 @@ async fn api_paths_never_climb_on_the_wire() {
 #[tokio::test]
 async fn empty_credentials_are_refused() {
     assert!(matches!(ApiClient::new(""), Err(Error::EmptyKey)));
-    assert!(matches!(OAuthClient::new("client-1", "", "https://p.example/cb"), Err(Error::EmptyKey)));
+    assert!(matches!(
+        OAuthClient::new("client-1", "", "https://p.example/cb"),
+        Err(Error::EmptyKey)
+    ));
     assert!(matches!(OAuthClient::new("", "s", "https://p.example/cb"), Err(Error::Malformed(_))));
 }

@@ -12,8 +12,8 @@ fn launch(c: &mut Criterion) {
     let vhost = ClientVhost::new("acme-shop").unwrap();
     let token = "x3Jt0bq9Zk2mQy7wLr5sVn8pHd4fGc1a";
     let ts = UnixTime::from_secs(1_700_000_000);
-    let signer = LaunchSigner::new(key);
-    let verifier = LaunchVerifier::new(key);
+    let signer = LaunchSigner::new(key).unwrap();
+    let verifier = LaunchVerifier::new(key).unwrap();
     let url = signer.launch_url(&vhost, token, ts);
     let uri = LaunchSigner::launch_uri(&vhost, token, ts);
 

@@ -100,11 +100,8 @@ impl TeapplixClientBuilder {
 
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<TeapplixClient, Error> {
-        if self.api_token.is_empty() {
-            return Err(Error::Malformed("api token is empty"));
-        }
-        if self.signature_key.is_empty() {
-            return Err(Error::Malformed("signature key is empty"));
+        if self.api_token.is_empty() || self.signature_key.is_empty() {
+            return Err(Error::EmptyKey);
         }
         if self
             .api_token
@@ -130,7 +127,7 @@ impl TeapplixClientBuilder {
                 http,
                 api_base,
                 api_token: self.api_token,
-                signer: LaunchSigner::new(self.signature_key).with_base_url(app_base),
+                signer: LaunchSigner::new(self.signature_key)?.with_base_url(app_base),
                 clock: self.clock,
             }),
         })
@@ -245,11 +242,14 @@ impl TeapplixClient {
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(Error::UnsafeInput("api2 method name must be ascii letters and digits"));
         }
-        let mut url = reqwest::Url::parse(&format!("{}/api2/{method}", self.inner.api_base))
-            .map_err(|_| Error::UnsafeInput("api2 url"))?;
-        url.query_pairs_mut()
-            .append_pair("PSClientID", ps_client_id)
-            .extend_pairs(call.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let query: Vec<(&str, &str)> = std::iter::once(("PSClientID", ps_client_id))
+            .chain(call.params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .collect();
+        let url = partner_core::path::url_with_segments(
+            self.inner.api_base.as_str(),
+            ["api2", method.as_str()],
+            &query,
+        )?;
         let token =
             self.inner.api_token.expose_str().ok_or(Error::Malformed("api token is not utf-8"))?;
         let mut header = reqwest::header::HeaderValue::from_str(token)

@@ -31,7 +31,7 @@ impl Suite for TeapplixSuite {
         let key = input.str("signature_key")?;
         match kind {
             "launch-signature" => {
-                let signature = LaunchSigner::new(key).sign_uri(input.str("uri")?);
+                let signature = LaunchSigner::new(key)?.sign_uri(input.str("uri")?);
                 Ok(Output::from_iter([("signature".to_owned(), json!(signature))]))
             }
             "launch-url" => {
@@ -40,7 +40,7 @@ impl Suite for TeapplixSuite {
                 let token = input.str("access_token")?;
                 let ts = UnixTime::from_secs(input.int("ts")?);
                 let vhost = ClientVhost::new(vhost)?;
-                let signer = LaunchSigner::new(key).with_base_url(BaseUrl::parse(base)?);
+                let signer = LaunchSigner::new(key)?.with_base_url(BaseUrl::parse(base)?);
                 let url = signer.launch_url(&vhost, token, ts);
                 Ok(Output::from_iter([("url".to_owned(), json!(url.as_str()))]))
             }
@@ -49,8 +49,9 @@ impl Suite for TeapplixSuite {
                 let now = UnixTime::from_secs(input.int("now")?);
                 let max_age = secs(input, "max_age_secs", crate::DEFAULT_MAX_AGE)?;
                 let max_skew = secs(input, "max_skew_secs", crate::DEFAULT_MAX_SKEW)?;
-                let launch =
-                    LaunchVerifier::new(key).with_window(max_age, max_skew).verify_url(url, now)?;
+                let launch = LaunchVerifier::new(key)?
+                    .with_window(max_age, max_skew)
+                    .verify_url(url, now)?;
                 Ok(Output::from_iter([
                     ("client_vhost".to_owned(), json!(launch.client_vhost.as_str())),
                     (

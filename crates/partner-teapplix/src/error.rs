@@ -57,13 +57,16 @@ pub enum Error {
     /// A replay guard full of live entries refused a new one.
     #[error("replay guard is at capacity")]
     ReplayGuardFull,
+    /// The signature key or API token is empty.
+    #[error("key is empty")]
+    EmptyKey,
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
             Error::UnsafeVhost | Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
-            Error::Malformed(_) => ErrorKind::Malformed,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::BadSignature => ErrorKind::BadSignature,
             Error::Expired | Error::TokenExpired => ErrorKind::Expired,
             Error::NotYetValid => ErrorKind::NotYetValid,
@@ -81,6 +84,7 @@ impl From<partner_core::Error> for Error {
         match err {
             Core::Malformed(what) => Error::Malformed(what),
             Core::UnsafeInput(what) => Error::UnsafeInput(what),
+            Core::EmptyKey => Error::EmptyKey,
             Core::Expired => Error::Expired,
             Core::NotYetValid => Error::NotYetValid,
             Core::Replayed => Error::Replayed,

@@ -108,7 +108,7 @@ impl FakeTeapplixBuilder {
             .collect::<Result<HashMap<_, _>, _>>()?;
         let state = Arc::new(FakeState {
             api_token: self.api_token,
-            verifier: LaunchVerifier::new(self.signature_key),
+            verifier: LaunchVerifier::new(self.signature_key)?,
             pairs,
             clock: self.clock,
             tokens: Mutex::new(HashMap::new()),

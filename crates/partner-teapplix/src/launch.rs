@@ -112,7 +112,7 @@ pub type LaunchUrl = SignedUrl;
 /// use partner_teapplix::{ClientVhost, LaunchSigner};
 /// use partner_core::UnixTime;
 ///
-/// let signer = LaunchSigner::new("Signature Key");
+/// let signer = LaunchSigner::new("Signature Key").unwrap();
 /// let vhost = ClientVhost::new("demo2").unwrap();
 /// let url = signer.launch_url(&vhost, "AccessToken", UnixTime::from_secs(1483257600));
 /// assert_eq!(
@@ -129,12 +129,11 @@ pub struct LaunchSigner {
 
 impl LaunchSigner {
     /// A signer with the partner's signature key, for `https://app.teapplix.com`.
-    pub fn new(signature_key: impl Into<Secret>) -> Self {
-        let base = match BaseUrl::parse(DEFAULT_APP_BASE_URL) {
-            Ok(base) => base,
-            Err(_) => unreachable!("the default base URL is valid"),
-        };
-        LaunchSigner { key: HmacSha256Key::new(signature_key), base }
+    ///
+    /// An empty key is [`Error::EmptyKey`]: anyone could sign with it.
+    pub fn new(signature_key: impl Into<Secret>) -> Result<Self, Error> {
+        let base = BaseUrl::parse(DEFAULT_APP_BASE_URL)?;
+        Ok(LaunchSigner { key: HmacSha256Key::new(signature_key)?, base })
     }
 
     /// Sends browsers to another host (a fake, a regional host).
@@ -230,12 +229,12 @@ pub struct VerifiedLaunch {
 /// use partner_teapplix::{ClientVhost, LaunchSigner, LaunchVerifier, Error};
 /// use partner_core::UnixTime;
 ///
-/// let signer = LaunchSigner::new("Signature Key");
+/// let signer = LaunchSigner::new("Signature Key").unwrap();
 /// let vhost = ClientVhost::new("demo2").unwrap();
 /// let ts = UnixTime::from_secs(1_700_000_000);
 /// let url = signer.launch_url(&vhost, "tok 1+2", ts);
 ///
-/// let verifier = LaunchVerifier::new("Signature Key");
+/// let verifier = LaunchVerifier::new("Signature Key").unwrap();
 /// let launch = verifier.verify_url(url.as_str(), ts).unwrap();
 /// assert_eq!(launch.client_vhost.as_str(), "demo2");
 /// assert_eq!(launch.access_token.expose_str(), Some("tok 1+2"));
@@ -251,11 +250,13 @@ pub struct LaunchVerifier {
 
 impl LaunchVerifier {
     /// A verifier with the signature key, a 30-minute age and 60 seconds of skew.
-    pub fn new(signature_key: impl Into<Secret>) -> Self {
-        LaunchVerifier {
-            key: HmacSha256Key::new(signature_key),
+    ///
+    /// An empty key is [`Error::EmptyKey`]: it would accept a URL anyone signed.
+    pub fn new(signature_key: impl Into<Secret>) -> Result<Self, Error> {
+        Ok(LaunchVerifier {
+            key: HmacSha256Key::new(signature_key)?,
             policy: AcceptancePolicy::new(Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW)),
-        }
+        })
     }
 
     /// Accepts a `ts` at most `max_age` old and `max_skew` ahead.
@@ -388,9 +389,17 @@ mod tests {
 
     // Seed 004: the documented example, and the shared vectors' values
     // (computed there with Perl Digest::SHA and Python hmac).
+    // Security finding: an empty key signed and verified links anyone could forge.
+    #[test]
+    fn empty_keys_are_refused() {
+        assert!(matches!(LaunchSigner::new(""), Err(Error::EmptyKey)));
+        assert!(matches!(LaunchVerifier::new(Vec::new()), Err(Error::EmptyKey)));
+        assert_eq!(Error::EmptyKey.error_kind(), ErrorKind::Malformed);
+    }
+
     #[test]
     fn signs_the_documented_example() {
-        let signer = LaunchSigner::new(KEY);
+        let signer = LaunchSigner::new(KEY).unwrap();
         assert_eq!(
             signer.sign_uri("/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp"),
             "e8a074d2b4c3aa5df9427ea0511776eb36d9976adeacf7283e97c57404a97792"
@@ -399,7 +408,7 @@ mod tests {
 
     #[test]
     fn verifies_the_shared_vector_and_refuses_tampering() {
-        let v = LaunchVerifier::new(KEY);
+        let v = LaunchVerifier::new(KEY).unwrap();
         let url = "https://app.teapplix.com/h/demo2/te/lo.cgi?Action=Launch&pt=tok+1%2B2&ts=1699999940&signature=fe713f6fa874d43e7f7ebe3667bf9750b3dda2d0bdbade4dd9772d50438852b1";
         let ok = v.verify_url(url, UnixTime::from_secs(1_700_000_000)).unwrap();
         assert_eq!(ok.client_vhost.as_str(), "demo2");
@@ -424,7 +433,7 @@ mod tests {
 
     #[test]
     fn shape_errors_come_before_signature_errors() {
-        let v = LaunchVerifier::new(KEY);
+        let v = LaunchVerifier::new(KEY).unwrap();
         let now = UnixTime::from_secs(100);
         let cases = [
             (
@@ -493,12 +502,12 @@ mod tests {
 
     #[test]
     fn time_window_and_replay() {
-        let signer = LaunchSigner::new(KEY);
+        let signer = LaunchSigner::new(KEY).unwrap();
         let vhost = ClientVhost::new("acme").unwrap();
         let ts = UnixTime::from_secs(10_000);
         let url = signer.launch_url(&vhost, "t0k", ts);
         let guard = Arc::new(InMemoryReplayGuard::new(16));
-        let v = LaunchVerifier::new(KEY).with_replay_guard(guard.clone());
+        let v = LaunchVerifier::new(KEY).unwrap().with_replay_guard(guard.clone());
         assert_eq!(
             kind(v.verify_url(url.as_str(), UnixTime::from_secs(10_000 + 1801))),
             ErrorKind::Expired
@@ -513,7 +522,8 @@ mod tests {
             kind(v.verify_url(url.as_str(), UnixTime::from_secs(10_000 + 1800))),
             ErrorKind::Replayed
         );
-        let narrow = LaunchVerifier::new(KEY).with_window(Duration::from_secs(5), Duration::ZERO);
+        let narrow =
+            LaunchVerifier::new(KEY).unwrap().with_window(Duration::from_secs(5), Duration::ZERO);
         assert_eq!(
             kind(narrow.verify_url(url.as_str(), UnixTime::from_secs(10_006))),
             ErrorKind::Expired
@@ -526,7 +536,7 @@ mod tests {
 
     #[test]
     fn expired_token_gives_no_link_and_debug_hides_the_token() {
-        let signer = LaunchSigner::new(KEY);
+        let signer = LaunchSigner::new(KEY).unwrap();
         let token = ObtainedToken::new(
             ClientVhost::new("acme").unwrap(),
             "s3cret-token",
