@@ -56,7 +56,7 @@ pub struct CheetahClient {
 #[derive(Debug)]
 struct Inner {
     endpoint: Arc<Endpoint>,
-    sso_path: String,
+    sso_url: reqwest::Url,
     auth: SsoAuth,
     tokens: CachedToken<IntegrationTokenSource, Arc<dyn Clock>>,
 }
@@ -64,7 +64,7 @@ struct Inner {
 #[derive(Debug)]
 struct Endpoint {
     http: reqwest::Client,
-    base: BaseUrl,
+    token_url: reqwest::Url,
     client_id: String,
     client_secret: Secret,
     clock: Arc<dyn Clock>,
@@ -126,18 +126,22 @@ impl CheetahClientBuilder {
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<CheetahClient, Error> {
         let base = BaseUrl::parse(&self.base)?;
-        if self.client_id.is_empty() || self.client_secret.is_empty() {
-            return Err(Error::Malformed("client id and client secret are required"));
+        if self.client_id.is_empty() {
+            return Err(Error::Malformed("client id is empty"));
         }
-        let path_ok = self.sso_path.starts_with('/')
-            && self
-                .sso_path
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'))
-            && !self.sso_path.contains("..");
+        if self.client_secret.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        let path_ok = self
+            .sso_path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
         if !path_ok {
             return Err(Error::UnsafeInput("sso path must be an absolute path of [A-Za-z0-9/_.-]"));
         }
+        // Each piece one checked segment: no `.`, `..` or empty piece.
+        let sso_url = partner_core::path::url_with_path(base.as_str(), &self.sso_path, &[])?;
+        let token_url = partner_core::path::url_with_path(base.as_str(), TOKEN_PATH, &[])?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -150,7 +154,7 @@ impl CheetahClientBuilder {
         };
         let endpoint = Arc::new(Endpoint {
             http,
-            base,
+            token_url,
             client_id: self.client_id,
             client_secret: self.client_secret,
             clock: self.clock.clone(),
@@ -164,7 +168,7 @@ impl CheetahClientBuilder {
                     self.refresh_before,
                 ),
                 endpoint,
-                sso_path: self.sso_path,
+                sso_url,
                 auth: self.auth,
             }),
         })
@@ -188,7 +192,7 @@ impl TokenSource for IntegrationTokenSource {
             ("client_id", ep.client_id.as_str()),
             ("client_secret", secret),
         ]);
-        let (status, bytes) = ep.post_form(TOKEN_PATH, body).await?;
+        let (status, bytes) = ep.post_form(&ep.token_url, body).await?;
         let issued = ep.clock.unix_time();
         let token = parse_token_response(status, &bytes)?;
         tracing::debug!(expires_in = ?token.expires_in, "cheetah integration token obtained");
@@ -198,11 +202,10 @@ impl TokenSource for IntegrationTokenSource {
 }
 
 impl Endpoint {
-    async fn post_form(&self, path: &str, body: String) -> Result<(u16, Vec<u8>), Error> {
-        let url = format!("{}{path}", self.base);
+    async fn post_form(&self, url: &reqwest::Url, body: String) -> Result<(u16, Vec<u8>), Error> {
         let response = self
             .http
-            .post(url)
+            .post(url.clone())
             .header(reqwest::header::ACCEPT, ACCEPT)
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body)
@@ -300,7 +303,7 @@ impl CheetahClient {
             }
         }
         fields.extend(member.form_fields());
-        let (status, body) = ep.post_form(&self.inner.sso_path, form_encode(&fields)).await?;
+        let (status, body) = ep.post_form(&self.inner.sso_url, form_encode(&fields)).await?;
         parse_sso_response(status, &body)
     }
 
@@ -321,7 +324,9 @@ impl CheetahClient {
                 tracing::warn!(error = %err, "cheetah member sso failed");
                 MemberState::failed(match err {
                     Error::Rejected { .. } => "sso_rejected",
-                    Error::Malformed(_) | Error::UnsafeInput(_) => "sso_invalid_response",
+                    Error::Malformed(_) | Error::UnsafeInput(_) | Error::EmptyKey => {
+                        "sso_invalid_response"
+                    }
                     Error::Transport(_) | Error::Timeout => "sso_unavailable",
                 })
             }

@@ -27,6 +27,9 @@ pub enum Error {
     /// A value that would inject into a URL or page (a base URL, a nonce).
     #[error("unsafe input: {0}")]
     UnsafeInput(&'static str),
+    /// The client secret is empty.
+    #[error("key is empty")]
+    EmptyKey,
     /// The request did not complete.
     #[cfg(feature = "client")]
     #[error("transport error: {0}")]
@@ -49,7 +52,7 @@ impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
             Error::Rejected { .. } => ErrorKind::Rejected,
-            Error::Malformed(_) => ErrorKind::Malformed,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
             #[cfg(feature = "client")]
             Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
@@ -62,6 +65,9 @@ impl From<partner_core::Error> for Error {
         match err {
             partner_core::Error::UnsafeInput(what) => Error::UnsafeInput(what),
             partner_core::Error::Malformed(what) => Error::Malformed(what),
+            partner_core::Error::EmptyKey => Error::EmptyKey,
+            // Nothing here verifies signatures or time: any other core error
+            // is an input this crate cannot use.
             _ => Error::Malformed("invalid setting"),
         }
     }

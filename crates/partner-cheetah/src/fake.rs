@@ -92,7 +92,13 @@ impl FakeStellarBuilder {
     }
 
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
+    ///
+    /// An empty client secret is refused (`InvalidInput`): the fake would
+    /// then hand tokens to anyone who sends an empty one.
     pub async fn start(self, port: u16) -> std::io::Result<RunningStellar> {
+        if self.client_secret.is_empty() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "key is empty"));
+        }
         let state = Arc::new(FakeState {
             client_id: self.client_id,
             client_secret: self.client_secret,

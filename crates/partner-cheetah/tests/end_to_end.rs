@@ -163,8 +163,28 @@ async fn client_credentials_mode_and_console_path() {
     assert!(!state.is_error());
     assert_eq!((state.short_name.as_str(), state.full_name.as_str()), ("Zoë", "Zoë <b>"));
     assert_eq!(fake.token_requests(), 0, "no integration token in this mode");
-    assert!(CheetahClient::builder(fake.base_url(), ID, SECRET).sso_path("../x").build().is_err());
+    for climbing in
+        ["../x", "/program/../oauth/token", "/program/./api/sso", "/a//sso", "/x/..", "x"]
+    {
+        let err = CheetahClient::builder(fake.base_url(), ID, SECRET).sso_path(climbing).build();
+        assert!(matches!(err, Err(Error::UnsafeInput(_))), "{climbing}");
+    }
     assert!(CheetahClient::builder("http://example.com", ID, SECRET).build().is_err());
+}
+
+// Security finding: empty keys were accepted.
+#[tokio::test]
+async fn an_empty_client_secret_is_refused() {
+    let (fake, _, _) = setup(Duration::from_secs(7200)).await;
+    let err = CheetahClient::builder(fake.base_url(), ID, "").build();
+    assert!(matches!(err, Err(Error::EmptyKey)));
+    assert_eq!(Error::EmptyKey.error_kind(), ErrorKind::Malformed);
+    assert!(matches!(
+        CheetahClient::builder(fake.base_url(), "", SECRET).build(),
+        Err(Error::Malformed(_))
+    ));
+    let fake = FakeStellar::builder().credentials(ID, "").start(0).await;
+    assert_eq!(fake.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
 }
 
 #[tokio::test]
