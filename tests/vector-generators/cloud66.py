@@ -122,6 +122,44 @@ cases.append({"name": "garbage-with-bad-signature", "input": {"scheme": "cloud66
 ent = entp("my_site_key", "my_super_secret_key_shh", json.dumps(p_utc))
 cases.append({"name": "entp-scheme", "input": {"scheme": "entp", "site_key": "my_site_key", "api_key": "my_super_secret_key_shh",
               "multipass": ent, "now": NOW}, "expect": {"payload": p_utc}})
+
+# The unsigned entp scheme (FORMAT.md): every failure after base64 decoding is
+# bad-signature, so the answer cannot serve as a padding oracle; malformed stays
+# for text that is not base64 and for an object without a usable expires.
+ES, EA = "my_site_key", "my_super_secret_key_shh"
+ekey = hashlib.sha1((EA + ES).encode()).digest()[:16]
+
+
+def entp_case(name, multipass, expect):
+    cases.append({"name": name, "input": {"scheme": "entp", "site_key": ES, "api_key": EA,
+                  "multipass": multipass, "now": NOW}, "expect": expect})
+
+
+def raw_cbc(key, data):
+    e = Cipher(algorithms.AES(key), modes.CBC(b"\0" * 16)).encryptor()
+    return e.update(data) + e.finalize()
+
+
+entp_case("entp-not-json", gem_b64(encrypt(ekey, b"not json at all")), {"error": "bad-signature"})
+entp_case("entp-not-an-object", gem_b64(encrypt(ekey, b'["a",1]')), {"error": "bad-signature"})
+entp_case("entp-not-utf8", gem_b64(encrypt(ekey, b'{"email":"\xff\xfe"}')), {"error": "bad-signature"})
+entp_case("entp-lone-surrogate", gem_b64(encrypt(ekey, b'{"email":"\\ud800","expires":1700000060}')),
+          {"error": "bad-signature"})
+entp_case("entp-expires-not-a-time", gem_b64(encrypt(ekey, b'{"expires":"tomorrow"}')), {"error": "bad-signature"})
+# Padding bytes that are not PKCS#7: last byte 0x00, and 0x05 over bytes that differ.
+entp_case("entp-bad-padding-zero", gem_b64(raw_cbc(ekey, b'{"a":1}' + b"\x00" * 9)), {"error": "bad-signature"})
+entp_case("entp-bad-padding-mixed", gem_b64(raw_cbc(ekey, b'{"expires":1}' + b"\x01\x02\x05")), {"error": "bad-signature"})
+entp_case("entp-not-whole-blocks", gem_b64(encrypt(ekey, b"{}")[:15]), {"error": "bad-signature"})
+entp_case("entp-other-keys", gem_b64(encrypt(hashlib.sha1(b"otherkey").digest()[:16], json.dumps(p_utc).encode())),
+          {"error": "bad-signature"})
+entp_case("entp-no-expiry", gem_b64(encrypt(ekey, b'{"email":"a@b.co"}')), {"error": "malformed"})
+entp_case("entp-empty-expiry", gem_b64(encrypt(ekey, b'{"email":"a@b.co","expires":""}')), {"error": "malformed"})
+entp_case("entp-not-base64", "not*base64!", {"error": "malformed"})
+entp_case("entp-expired", gem_b64(encrypt(ekey, json.dumps({"email": "a@b.co", "expires": NOW - 31}).encode())),
+          {"error": "expired"})
+# Any spelling of the same ciphertext decodes (standard alphabet, padding, white space).
+respelled = ent.replace("-", "+").replace("_", "/") + "=" * ((4 - len(ent) % 4) % 4)
+entp_case("entp-standard-alphabet-padded", respelled[:8] + "\n " + respelled[8:], {"payload": p_utc})
 write("multipass-decode", cases, "; check order from FORMAT.md (signature before decoding)")
 
 # link-redirect

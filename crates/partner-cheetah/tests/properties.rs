@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use partner_cheetah::response::{parse_sso_response, parse_token_response};
-use partner_cheetah::{MemberState, script_json};
+use partner_cheetah::{ErrorKind, HasErrorKind, MemberState, script_json};
 use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
@@ -60,9 +60,21 @@ proptest! {
 
     #[test]
     fn parsers_never_panic(status in 0u16..1000, body in prop::collection::vec(any::<u8>(), 0..300)) {
-        let _ = parse_token_response(status, &body);
-        let _ = parse_sso_response(status, &body);
-        let _ = MemberState::from_script(&String::from_utf8_lossy(&body));
+        // Non-2xx is `rejected`; a 2xx that cannot be read is `malformed`.
+        let expected = if (200..300).contains(&status) { ErrorKind::Malformed } else { ErrorKind::Rejected };
+        if let Err(e) = parse_token_response(status, &body) {
+            prop_assert_eq!(e.error_kind(), expected);
+        } else {
+            prop_assert!((200..300).contains(&status));
+        }
+        if let Err(e) = parse_sso_response(status, &body) {
+            prop_assert_eq!(e.error_kind(), expected);
+        } else {
+            prop_assert!((200..300).contains(&status));
+        }
+        if let Err(e) = MemberState::from_script(&String::from_utf8_lossy(&body)) {
+            prop_assert_eq!(e.error_kind(), ErrorKind::Malformed);
+        }
     }
 
     #[test]

@@ -96,8 +96,11 @@ proptest! {
 
     #[test]
     fn link_parser_never_panics(query in "\\PC{0,200}") {
-        let _ = LinkRedirectVerifier::default().parse_query(&query);
-        let _ = LinkRedirectVerifier::default().parse_url(&query);
+        for result in [LinkRedirectVerifier::default().parse_query(&query), LinkRedirectVerifier::default().parse_url(&query)] {
+            if let Err(e) = result {
+                prop_assert!(matches!(e.error_kind(), ErrorKind::Malformed | ErrorKind::UnsafeInput), "{e:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// The conformance error kinds of format 1 (`docs/conformance.md`).
+/// The error kinds of the conformance vector format, version 1.
 ///
 /// Every error of every provider crate maps onto exactly one of these through
 /// [`HasErrorKind`], so a web handler can decide what to answer (400, 401, 403)

@@ -25,7 +25,11 @@ proptest! {
         let is_hex = text.len() % 2 == 0 && text.bytes().all(|b| b.is_ascii_hexdigit());
         prop_assert_eq!(result.is_ok(), is_hex);
         let mut buf = [0u8; 4];
-        let _ = hex_decode_into(&text, &mut buf);
+        let into = hex_decode_into(&text, &mut buf);
+        prop_assert_eq!(into.is_ok(), is_hex && text.len() == 8);
+        if let Err(e) = into {
+            prop_assert!(matches!(e, Error::Malformed(_)));
+        }
     }
 
     #[test]

@@ -73,7 +73,11 @@ proptest! {
 
     #[test]
     fn obtain_token_parser_never_panics(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = partner_teapplix::obtain::parse_obtain_token_response(status, &body, UnixTime::EPOCH);
+        match partner_teapplix::obtain::parse_obtain_token_response(status, &body, UnixTime::EPOCH) {
+            Ok(_) => prop_assert!((200..300).contains(&status)),
+            Err(e) if !(200..300).contains(&status) => prop_assert_eq!(e.error_kind(), ErrorKind::Rejected),
+            Err(e) => prop_assert!(matches!(e.error_kind(), ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::Rejected), "{e:?}"),
+        }
     }
 
     #[test]
