@@ -150,7 +150,13 @@ impl FakeCloud66Builder {
     }
 
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
+    ///
+    /// An empty OAuth2 client secret is refused (`InvalidInput`): the fake
+    /// would then hand tokens to anyone who sends an empty one.
     pub async fn start(self, port: u16) -> std::io::Result<RunningCloud66> {
+        if self.app.as_ref().is_some_and(|app| app.client_secret.is_empty()) {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "key is empty"));
+        }
         let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(FakeState {

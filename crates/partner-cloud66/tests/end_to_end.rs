@@ -319,4 +319,7 @@ async fn empty_credentials_are_refused() {
         Err(Error::EmptyKey)
     ));
     assert!(matches!(OAuthClient::new("", "s", "https://p.example/cb"), Err(Error::Malformed(_))));
+    let fake =
+        FakeCloud66::builder().oauth_app("client-1", "", "https://p.example/cb").start(0).await;
+    assert_eq!(fake.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
 }
