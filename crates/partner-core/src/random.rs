@@ -24,3 +24,19 @@ pub fn token(bytes: usize) -> String {
     getrandom::fill(&mut buf).expect("the operating system has a random source");
     base64url_encode(buf)
 }
+
+/// 64 random bits from the operating system, for jittering retry backoffs.
+///
+/// # Panics
+///
+/// Only if the operating system has no random source at all.
+///
+/// ```
+/// assert_ne!(partner_core::random::u64(), partner_core::random::u64());
+/// ```
+pub fn u64() -> u64 {
+    let mut buf = [0u8; 8];
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut buf).expect("the operating system has a random source");
+    u64::from_le_bytes(buf)
+}

@@ -52,7 +52,7 @@ fn signed_call(c: &mut Criterion) {
         .unwrap();
         let asked = app.request_credential(&CredentialRequest::read_only()).await.unwrap();
         reqwest::get(&asked.validation_url).await.unwrap();
-        (fake, app.for_customer(asked.consumer_key))
+        (fake, app.for_customer(asked.consumer_key).unwrap())
     });
     c.bench_function("ovhcloud_signed_get_me_against_fake", |b| {
         b.iter(|| rt.block_on(async { customer.get::<serde_json::Value>("/me").await.unwrap() }))

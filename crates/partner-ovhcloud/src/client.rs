@@ -1,6 +1,7 @@
 //! The API client (feature `client`): signed calls on a customer's behalf,
 //! a time delta fetched once, re-synced once on a time or signature
-//! problem, bounded retries for idempotent calls, v2 cursor pagination, and
+//! problem, bounded retries with full-jitter backoff for the methods RFC 9110
+//! calls idempotent, v2 cursor pagination, and
 //! OAuth2 client credentials as an alternative to AK/AS/CK.
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::retry::{self, MAX_RETRIES_LIMIT};
 use crate::{
     Credential, CredentialRequest, CredentialResponse, Endpoint, Error, OvhErrorKind, json_body,
     sign,
@@ -22,7 +24,8 @@ use crate::{
 
 /// Default time limit of a whole request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of retries of an idempotent call after a network error or a 5xx.
+/// Default number of retries of an idempotent call (GET, HEAD, OPTIONS, PUT,
+/// DELETE) after a network error or a 5xx.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 
 /// A raw answer of the API.
@@ -73,7 +76,7 @@ struct Shared {
 /// let app = OvhClient::builder(Endpoint::OvhEu, "application key", "application secret").build()?;
 /// let asked = app.request_credential(&CredentialRequest::new().rule(Method::Get, "/me")).await?;
 /// // send the customer to asked.validation_url; once they consent:
-/// let customer = app.for_customer(asked.consumer_key);
+/// let customer = app.for_customer(asked.consumer_key)?;
 /// let me: serde_json::Value = customer.get("/me").await?;
 /// # Ok(()) }
 /// ```
@@ -113,7 +116,8 @@ impl Sleeper for TokioSleeper {
 }
 
 impl OvhClientBuilder {
-    /// The consumer key to sign with (one customer).
+    /// The consumer key to sign with (one customer); [`build`](Self::build)
+    /// refuses an empty one with [`Error::EmptyKey`].
     pub fn consumer_key(mut self, ck: impl Into<Secret>) -> Self {
         self.consumer_key = Some(ck.into());
         self
@@ -121,7 +125,8 @@ impl OvhClientBuilder {
 
     /// Authenticates with an OAuth2 service account (client credentials,
     /// scope `all`) instead of AK/AS/CK; `token_url` such as
-    /// `https://www.ovh.com/auth/oauth2/token`.
+    /// `https://www.ovh.com/auth/oauth2/token`. [`build`](Self::build)
+    /// refuses an empty client id or secret with [`Error::EmptyKey`].
     pub fn oauth2(
         mut self,
         client_id: impl Into<String>,
@@ -162,18 +167,37 @@ impl OvhClientBuilder {
         self
     }
 
-    /// Retries of idempotent calls after network errors and 5xx (default 3).
+    /// Retries of idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE) after
+    /// network errors and 5xx (default 3, at most [`MAX_RETRIES_LIMIT`]).
+    /// Each waits a random time between zero and `200 ms * 2^attempt`
+    /// (at most 12.8 s), through the [`sleeper`](Self::sleeper). Other
+    /// methods (POST, PATCH, LOCK, ...) are never retried.
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
+        self.max_retries = retries.min(MAX_RETRIES_LIMIT);
         self
     }
 
     /// Validates the settings and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyKey`] when the application key, the application
+    /// secret, the consumer key or the OAuth2 client id or secret is empty;
+    /// [`Error::Malformed`] when the application key is not a header value;
+    /// the token URL's error when it is not https (or http on loopback).
     pub fn build(self) -> Result<OvhClient, Error> {
-        if self.application_key.is_empty()
-            || reqwest::header::HeaderValue::from_str(&self.application_key).is_err()
-        {
-            return Err(Error::Malformed("application key is empty or not a header value"));
+        if self.application_key.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        if reqwest::header::HeaderValue::from_str(&self.application_key).is_err() {
+            return Err(Error::Malformed("application key is not a header value"));
+        }
+        let application_secret = self.application_secret.non_empty()?;
+        let consumer_key = self.consumer_key.map(Secret::non_empty).transpose()?;
+        if let Some((client_id, client_secret, _)) = &self.oauth2 {
+            if client_id.is_empty() || client_secret.is_empty() {
+                return Err(Error::EmptyKey);
+            }
         }
         let http = match self.http {
             Some(http) => http,
@@ -206,7 +230,7 @@ impl OvhClientBuilder {
                 http,
                 endpoint: self.endpoint,
                 application_key: self.application_key,
-                application_secret: self.application_secret,
+                application_secret,
                 oauth2,
                 clock: self.clock,
                 sleeper: self.sleeper.unwrap_or_else(|| Arc::new(TokioSleeper)),
@@ -214,7 +238,7 @@ impl OvhClientBuilder {
                 delta: tokio::sync::Mutex::new(None),
                 time_requests: AtomicU64::new(0),
             }),
-            consumer_key: self.consumer_key,
+            consumer_key,
         })
     }
 }
@@ -236,7 +260,8 @@ impl TokenSource for OAuth2Source {
         let secret = self
             .client_secret
             .expose_str()
-            .ok_or(Error::Malformed("client secret is not utf-8"))?;
+            .filter(|s| !s.is_empty())
+            .ok_or(Error::Malformed("client secret is empty or not utf-8"))?;
         let body = form_encode([
             ("grant_type", "client_credentials"),
             ("client_id", &self.client_id),
@@ -262,6 +287,7 @@ impl TokenSource for OAuth2Source {
         let token = json
             .get("access_token")
             .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
             .ok_or(Error::Malformed("token answer has no access_token"))?;
         let expires = json
             .get("expires_in")
@@ -311,7 +337,9 @@ pub(crate) fn api_error(status: u16, body: &[u8], query_id: Option<String>) -> E
 }
 
 impl OvhClient {
-    /// Starts configuring a client for an application (AK, AS).
+    /// Starts configuring a client for an application (AK, AS);
+    /// [`build`](OvhClientBuilder::build) refuses an empty key or secret
+    /// with [`Error::EmptyKey`].
     pub fn builder(
         endpoint: Endpoint,
         application_key: impl Into<String>,
@@ -334,8 +362,13 @@ impl OvhClient {
 
     /// A handle signing with this customer's consumer key; shares the
     /// connection pool and the time delta with `self`.
-    pub fn for_customer(&self, consumer_key: impl Into<Secret>) -> OvhClient {
-        OvhClient { shared: self.shared.clone(), consumer_key: Some(consumer_key.into()) }
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyKey`] when the consumer key is empty.
+    pub fn for_customer(&self, consumer_key: impl Into<Secret>) -> Result<OvhClient, Error> {
+        let consumer_key = consumer_key.into().non_empty()?;
+        Ok(OvhClient { shared: self.shared.clone(), consumer_key: Some(consumer_key) })
     }
 
     /// How many `/auth/time` requests this application's clients have sent.
@@ -425,7 +458,7 @@ impl OvhClient {
         self.call(reqwest::Method::GET, path, query, None).await?.json()
     }
 
-    /// `POST path` with a JSON body, decoded. Never retried.
+    /// `POST path` with a JSON body, decoded. Never retried (not idempotent).
     pub async fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         path: &str,
@@ -449,6 +482,11 @@ impl OvhClient {
     }
 
     /// A signed call returning the raw answer of a 2xx (errors typed).
+    ///
+    /// Retried after a network error or a 5xx only when `method` is
+    /// idempotent in RFC 9110's sense (GET, HEAD, OPTIONS, PUT, DELETE);
+    /// any other method, `PATCH` or an extension method such as `LOCK`
+    /// included, is sent once.
     pub async fn call(
         &self,
         method: reqwest::Method,
@@ -509,7 +547,7 @@ impl OvhClient {
         let shared = &self.shared;
         let url = shared.endpoint.url(path, query)?;
         let body = body.unwrap_or_default();
-        let idempotent = method != reqwest::Method::POST;
+        let idempotent = retry::is_idempotent(&method);
         let (mut attempt, mut resynced) = (0u32, false);
         loop {
             let mut request = shared
@@ -520,7 +558,12 @@ impl OvhClient {
             let mut bearer = None;
             if let Some(tokens) = shared.oauth2.as_ref().filter(|_| signed) {
                 let token = tokens.token().await?;
-                let value = format!("Bearer {}", token.secret.expose_str().unwrap_or_default());
+                let secret = token
+                    .secret
+                    .expose_str()
+                    .filter(|t| !t.is_empty())
+                    .ok_or(Error::Malformed("token is empty or not utf-8"))?;
+                let value = format!("Bearer {secret}");
                 let mut value = reqwest::header::HeaderValue::from_str(&value)
                     .map_err(|_| Error::Malformed("token is not a header value"))?;
                 value.set_sensitive(true);
@@ -543,7 +586,7 @@ impl OvhClient {
                         url.as_str(),
                         &body,
                         ts,
-                    );
+                    )?;
                     let mut ck_header = reqwest::header::HeaderValue::from_bytes(ck.expose())
                         .map_err(|_| Error::Malformed("consumer key is not a header value"))?;
                     ck_header.set_sensitive(true);
@@ -562,12 +605,11 @@ impl OvhClient {
                     .body(body.clone());
             }
             let outcome = request.send().await;
-            let retry_wait = Duration::from_millis(200u64 << attempt.min(6));
             let response = match outcome {
                 Ok(r) => r,
                 Err(err) if idempotent && attempt < shared.max_retries && !err.is_builder() => {
                     tracing::debug!(attempt, "ovhcloud network error; retrying");
-                    shared.sleeper.sleep(retry_wait).await;
+                    shared.sleeper.sleep(retry::backoff(attempt)).await;
                     attempt += 1;
                     continue;
                 }
@@ -582,7 +624,7 @@ impl OvhClient {
             }
             if (500..600).contains(&status) && idempotent && attempt < shared.max_retries {
                 tracing::debug!(attempt, status, "ovhcloud server error; retrying");
-                shared.sleeper.sleep(retry_wait).await;
+                shared.sleeper.sleep(retry::backoff(attempt)).await;
                 attempt += 1;
                 continue;
             }
@@ -612,6 +654,7 @@ impl OvhClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn error_bodies() {
@@ -626,5 +669,48 @@ mod tests {
         assert_eq!(api_error(460, b"{}", None).ovh_kind(), Some(OvhErrorKind::ServiceExpired));
         assert_eq!(api_error(502, b"<html>", None).ovh_kind(), Some(OvhErrorKind::Server));
         assert_eq!(class_to_code("Client::Forbidden"), "FORBIDDEN");
+    }
+
+    #[test]
+    fn builder_refuses_empty_keys() {
+        let b = || OvhClient::builder(Endpoint::OvhEu, "ak", "as");
+        assert!(matches!(
+            OvhClient::builder(Endpoint::OvhEu, "", "as").build(),
+            Err(Error::EmptyKey)
+        ));
+        assert!(matches!(
+            OvhClient::builder(Endpoint::OvhEu, "ak", "").build(),
+            Err(Error::EmptyKey)
+        ));
+        assert!(matches!(b().consumer_key("").build(), Err(Error::EmptyKey)));
+        assert!(matches!(b().oauth2("", "s", "https://x/token").build(), Err(Error::EmptyKey)));
+        assert!(matches!(b().oauth2("id", "", "https://x/token").build(), Err(Error::EmptyKey)));
+        assert!(matches!(b().build().unwrap().for_customer(""), Err(Error::EmptyKey)));
+        assert!(matches!(
+            OvhClient::builder(Endpoint::OvhEu, "a\nk", "as").build(),
+            Err(Error::Malformed(_))
+        ));
+        assert!(b().consumer_key("ck").build().unwrap().for_customer("ck2").is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn answer_parsers_never_panic(
+            status in 100u16..1000,
+            body in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..120).boxed(),
+                "\\{\"(errorCode|class|message)\":\"\\PC{0,20}\"\\}".prop_map(String::into_bytes).boxed(),
+            ],
+        ) {
+            let err = api_error(status, &body, None);
+            prop_assert!(matches!(err, Error::Api { .. }), "{:?}", err);
+            let response = Response { status, query_id: None, next_cursor: None, body: body.clone() };
+            if let Err(e) = response.json::<Value>() {
+                prop_assert!(matches!(e, Error::Malformed(_)), "{:?}", e);
+            }
+            if let Err(e) = response.json::<Credential>() {
+                prop_assert!(matches!(e, Error::Malformed(_)), "{:?}", e);
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ impl Suite for OvhcloudSuite {
         match kind {
             "request-signature" => {
                 let signature =
-                    sign(&app_secret, &consumer_key, method, url, body.as_bytes(), timestamp);
+                    sign(&app_secret, &consumer_key, method, url, body.as_bytes(), timestamp)?;
                 Ok(Output::from_iter([("signature".to_owned(), json!(signature))]))
             }
             "verify-signature" => {

@@ -54,11 +54,16 @@ impl Endpoint {
 
     /// The URL of `path` with `query`.
     ///
-    /// `path` is split on `/` and each segment percent-encoded as a path
-    /// segment (so a value with `?`, `#` or a space cannot change the
-    /// request); `..` and `.` segments are refused. A path starting with
-    /// `/v1` or `/v2` replaces the `/1.0` of the base. Query pairs are
-    /// form-encoded, as the official SDKs do.
+    /// `path` starts with `/` and is split on `/`; each segment is encoded
+    /// as exactly one path segment ([`partner_core::path::push_segment`]),
+    /// so a value with `?`, `#`, `%`, `\` or a space cannot change the
+    /// request. Refused with [`Error::UnsafeInput`]: `.` and `..` segments,
+    /// empty segments (`//`; one trailing `/` is kept), and control
+    /// characters anywhere (a URL parser drops tab, CR and LF, so `\t..`
+    /// would become `..`). The URL's parsed path is then checked to be
+    /// exactly the path built, so what is signed is what is sent. A path
+    /// starting with `/v1` or `/v2` replaces the `/1.0` of the base. Query
+    /// pairs are form-encoded, as the official SDKs do.
     ///
     /// ```
     /// use partner_ovhcloud::Endpoint;
@@ -66,28 +71,39 @@ impl Endpoint {
     /// assert_eq!(u.as_str(), "https://eu.api.ovh.com/1.0/domain/zone/example.com/record?fieldType=A&subDomain=w+w");
     /// assert_eq!(Endpoint::OvhEu.url("/v2/iam/resource", &[]).unwrap().as_str(), "https://eu.api.ovh.com/v2/iam/resource");
     /// assert!(Endpoint::OvhEu.url("/me/../auth", &[]).is_err());
+    /// assert!(Endpoint::OvhEu.url("/me/\t../auth", &[]).is_err());
     /// ```
     pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
         let rest =
             path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;
-        let segments: Vec<&str> = rest.split('/').collect();
-        if segments.iter().any(|s| *s == ".." || *s == ".") {
-            return Err(Error::UnsafeInput("api path must not contain . or .. segments"));
+        let mut segments: Vec<&str> = rest.split('/').collect();
+        // One trailing `/` (and the root `/` itself) is kept as it is.
+        let trailing_slash = segments.last() == Some(&"");
+        if trailing_slash {
+            segments.pop();
         }
         let versioned = matches!(segments.first(), Some(&"v1") | Some(&"v2"));
         let mut url =
             Url::parse(self.base_url()).map_err(|_| Error::UnsafeInput("endpoint url"))?;
-        {
-            let mut parts =
-                url.path_segments_mut().map_err(|_| Error::UnsafeInput("endpoint url"))?;
-            if versioned {
-                parts.pop();
-            }
-            parts.pop_if_empty().extend(segments);
+        let mut built = url.path().trim_end_matches('/').to_owned();
+        if versioned {
+            // `/v1/...` and `/v2/...` replace the version segment (`/1.0`).
+            let without_version = built.rsplit_once('/').map_or("", |(head, _)| head);
+            built.truncate(without_version.len());
         }
+        for segment in segments {
+            partner_core::path::push_segment(&mut built, segment)?;
+        }
+        if trailing_slash || built.is_empty() {
+            built.push('/');
+        }
+        url.set_path(&built);
+        url.set_query(None);
+        url.set_fragment(None);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
+        partner_core::path::check_path(&url, &built)?;
         Ok(url)
     }
 }
@@ -135,7 +151,59 @@ mod tests {
             "https://api.us.ovhcloud.com/1.0/me?a=%C3%A9%26"
         );
         assert!(Endpoint::OvhEu.url("me", &[]).is_err());
+        assert_eq!(e.url("/", &[]).unwrap().as_str(), "http://127.0.0.1:9/1.0/");
+        assert_eq!(e.url("/me/", &[]).unwrap().as_str(), "http://127.0.0.1:9/1.0/me/");
+        assert_eq!(e.url("/v2", &[]).unwrap().as_str(), "http://127.0.0.1:9/v2");
+        assert_eq!(
+            Endpoint::OvhEu.url("/domain/zone/a\\b%2e%2e/record", &[]).unwrap().as_str(),
+            "https://eu.api.ovh.com/1.0/domain/zone/a%5Cb%252e%252e/record"
+        );
+        let nested = Endpoint::custom("https://proxy.example/ovh/1.0").unwrap();
+        assert_eq!(nested.url("/v1/me", &[]).unwrap().as_str(), "https://proxy.example/ovh/v1/me");
+        assert_eq!(nested.url("/me", &[]).unwrap().as_str(), "https://proxy.example/ovh/1.0/me");
         assert!(Endpoint::custom("http://eu.api.ovh.com/1.0").is_err());
         assert_eq!("kimsufi-ca".parse::<Endpoint>().unwrap(), Endpoint::KimsufiCa);
+    }
+}
+
+#[cfg(test)]
+mod dot_segments {
+    use super::*;
+    use partner_core::{ErrorKind, HasErrorKind};
+
+    // Both reached the wire (and the signature) as another path: the url
+    // crate drops the tab and then resolves the `..` it leaves.
+    #[test]
+    fn tab_dot_dot_is_refused_not_resolved() {
+        for path in ["/me/\t../auth", "/domain/zone/example.com/record/\t.."] {
+            let err = Endpoint::OvhEu.url(path, &[]).unwrap_err();
+            assert_eq!(err.error_kind(), ErrorKind::UnsafeInput, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_a_dot_segment_or_empty_segment_is_refused() {
+        for path in [
+            "/me/../auth",
+            "/me/./auth",
+            "/me/..",
+            "/..",
+            "/.",
+            "/me/..\t",
+            "/me/\n../x",
+            "/me/.\r./x",
+            "/me//auth",
+            "//me",
+            "/me//",
+            "/me/a\u{7f}b",
+            "/v1/..",
+            "/v2/./x",
+        ] {
+            let err = Endpoint::OvhEu.url(path, &[]).unwrap_err();
+            assert_eq!(err.error_kind(), ErrorKind::UnsafeInput, "{path:?}");
+        }
+        // Percent-encoded dots are text, not dots: sent encoded again.
+        let url = Endpoint::OvhEu.url("/me/%2e%2e/auth", &[]).unwrap();
+        assert_eq!(url.path(), "/1.0/me/%252e%252e/auth");
     }
 }

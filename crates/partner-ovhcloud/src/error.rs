@@ -73,6 +73,10 @@ pub enum Error {
     /// A URL or path that would leave the API (bad scheme, host, traversal).
     #[error("unsafe input: {0}")]
     UnsafeInput(&'static str),
+    /// A key (application key or secret, consumer key, OAuth2 client id or
+    /// secret) is empty: a key everyone knows signs nothing.
+    #[error("key is empty")]
+    EmptyKey,
     /// The signature does not match.
     #[error("signature mismatch")]
     BadSignature,
@@ -104,6 +108,9 @@ pub enum Error {
     #[cfg(feature = "client")]
     #[error("request timed out")]
     Timeout,
+    /// Another `partner-core` error, kept as it is (its kind included).
+    #[error(transparent)]
+    Core(partner_core::Error),
 }
 
 impl Error {
@@ -119,7 +126,7 @@ impl Error {
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) => ErrorKind::Malformed,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
             Error::BadSignature => ErrorKind::BadSignature,
             Error::Expired => ErrorKind::Expired,
@@ -127,6 +134,7 @@ impl HasErrorKind for Error {
             Error::Api { .. } => ErrorKind::Rejected,
             #[cfg(feature = "client")]
             Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
+            Error::Core(err) => err.error_kind(),
         }
     }
 }
@@ -137,9 +145,39 @@ impl From<partner_core::Error> for Error {
         match err {
             Core::Malformed(w) => Error::Malformed(w),
             Core::UnsafeInput(w) => Error::UnsafeInput(w),
+            Core::EmptyKey => Error::EmptyKey,
+            Core::BadSignature => Error::BadSignature,
             Core::Expired => Error::Expired,
             Core::NotYetValid => Error::NotYetValid,
-            _ => Error::BadSignature,
+            // Anything else keeps its own kind (a `_ => BadSignature` arm
+            // used to turn, say, `ReplayGuardFull` into a signature error).
+            other => Error::Core(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
+        }
+        assert!(matches!(Error::from(Core::EmptyKey), Error::EmptyKey));
+        assert_eq!(Error::EmptyKey.to_string(), "key is empty");
     }
 }

@@ -73,14 +73,16 @@ pub struct FakeOvhBuilder {
 }
 
 impl FakeOvhBuilder {
-    /// The application (AK, AS) the fake knows.
+    /// The application (AK, AS) the fake knows; [`start`](Self::start)
+    /// refuses an empty key or secret.
     pub fn application(mut self, key: impl Into<String>, secret: impl Into<Secret>) -> Self {
         self.application_key = key.into();
         self.application_secret = secret.into();
         self
     }
 
-    /// An OAuth2 service account (client id and secret).
+    /// An OAuth2 service account (client id and secret);
+    /// [`start`](Self::start) refuses an empty id or secret.
     pub fn service_account(
         mut self,
         client_id: impl Into<String>,
@@ -116,7 +118,28 @@ impl FakeOvhBuilder {
     }
 
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
+    ///
+    /// # Errors
+    ///
+    /// An [`std::io::ErrorKind::InvalidInput`] error wrapping
+    /// [`Error::EmptyKey`](crate::Error::EmptyKey) when the application key
+    /// or secret, or the service account's id or secret, is empty (a fake
+    /// that accepted an empty secret would accept anyone's signature), and
+    /// the error of binding the port.
     pub async fn start(self, port: u16) -> std::io::Result<RunningOvh> {
+        let empty_service_account = self
+            .service_account
+            .as_ref()
+            .is_some_and(|(id, secret)| id.is_empty() || secret.is_empty());
+        if self.application_key.is_empty()
+            || self.application_secret.is_empty()
+            || empty_service_account
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                crate::Error::EmptyKey,
+            ));
+        }
         let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(FakeState {

@@ -9,6 +9,8 @@ mod endpoint;
 mod error;
 #[cfg(feature = "mock")]
 pub mod fake;
+#[cfg(feature = "client")]
+mod retry;
 mod signing;
 
 #[cfg(feature = "client")]
@@ -18,6 +20,8 @@ pub use credential::{
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, OvhErrorKind};
+#[cfg(feature = "client")]
+pub use retry::MAX_RETRIES_LIMIT;
 pub use signing::{DEFAULT_MAX_SKEW, SignedRequest, json_body, sign, verify};
 
 /// The `partner-core` items this crate's API uses.

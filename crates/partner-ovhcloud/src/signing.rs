@@ -50,14 +50,28 @@ fn digest(
     ])
 }
 
+/// Refuses an empty application secret or consumer key: with either one
+/// empty, anyone who knows the other could sign.
+fn check_keys(application_secret: &Secret, consumer_key: &Secret) -> Result<(), Error> {
+    if application_secret.is_empty() || consumer_key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
+    Ok(())
+}
+
 /// The `X-Ovh-Signature` of a request: `"$1$"` + lower-case hex SHA-1 of
 /// `AS+"+"+CK+"+"+METHOD+"+"+URL+"+"+BODY+"+"+TIMESTAMP`.
 ///
 /// `url` is the absolute URL exactly as sent, query included, and `body` the
 /// exact bytes sent (empty when none).
 ///
+/// # Errors
+///
+/// [`Error::EmptyKey`] when the application secret or the consumer key is
+/// empty.
+///
 /// ```
-/// use partner_ovhcloud::sign;
+/// use partner_ovhcloud::{Error, sign};
 /// use partner_core::Secret;
 ///
 /// // The official SDKs' test vector (python-ovh, go-ovh, php-ovh).
@@ -68,8 +82,9 @@ fn digest(
 ///     "https://eu.api.ovh.com/1.0/auth",
 ///     b"",
 ///     1457018875,
-/// );
+/// )?;
 /// assert_eq!(sig, "$1$e9556054b6309771395efa467c22e627407461ad");
+/// # Ok::<(), Error>(())
 /// ```
 pub fn sign(
     application_secret: &Secret,
@@ -78,7 +93,8 @@ pub fn sign(
     url: &str,
     body: &[u8],
     timestamp: i64,
-) -> String {
+) -> Result<String, Error> {
+    check_keys(application_secret, consumer_key)?;
     let hex = hex20(&digest(
         application_secret.expose(),
         consumer_key.expose(),
@@ -90,7 +106,7 @@ pub fn sign(
     let mut out = String::with_capacity(43);
     out.push_str(PREFIX);
     out.extend(hex.iter().map(|&b| char::from(b)));
-    out
+    Ok(out)
 }
 
 /// What a signed request carries, for verification. A plain argument
@@ -109,10 +125,25 @@ pub struct SignedRequest<'a> {
     pub signature: &'a str,
 }
 
-/// Verifies a signature: `malformed` unless it is `$1$` + 40 hex digits
-/// (either case), then `bad-signature` (constant time), then the time:
-/// `expired` when `now - timestamp > max_skew`, `not-yet-valid` when
-/// `timestamp - now > max_skew`.
+/// Verifies a signature: [`Error::EmptyKey`] (kind `malformed`) when the
+/// application secret or the consumer key is empty, `malformed` unless the
+/// signature is `$1$` + 40 hex digits (either case), then `bad-signature`
+/// (constant time), then the time: `expired` when `now - timestamp >
+/// max_skew`, `not-yet-valid` when `timestamp - now > max_skew`.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_ovhcloud::{Secret, SignedRequest, UnixTime, sign, verify};
+///
+/// let (app_secret, ck) = (Secret::from("app secret"), Secret::from("consumer key"));
+/// let url = "https://eu.api.ovh.com/1.0/me";
+/// let signature = sign(&app_secret, &ck, "GET", url, b"", 1_700_000_000)?;
+/// let request = SignedRequest { method: "GET", url, body: b"", timestamp: 1_700_000_000, signature: &signature };
+/// let now = UnixTime::from_secs(1_700_000_010);
+/// verify(&app_secret, &ck, &request, now, Duration::from_secs(300))?;
+/// assert!(verify(&Secret::from(""), &ck, &request, now, Duration::from_secs(300)).is_err());
+/// # Ok::<(), partner_ovhcloud::Error>(())
+/// ```
 pub fn verify(
     application_secret: &Secret,
     consumer_key: &Secret,
@@ -120,6 +151,7 @@ pub fn verify(
     now: UnixTime,
     max_skew: Duration,
 ) -> Result<(), Error> {
+    check_keys(application_secret, consumer_key)?;
     let hex = request
         .signature
         .strip_prefix(PREFIX)
@@ -209,19 +241,47 @@ mod tests {
                 "https://eu.api.ovh.com/1.0/auth",
                 br#"{"a":"b","c":"d"}"#,
                 1457018875
-            ),
+            )
+            .unwrap(),
             "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1"
         );
         assert_eq!(
-            sign(&a, &c, "delete", "https://eu.api.ovh.com/1.0/auth", b"", 1457018875),
+            sign(&a, &c, "delete", "https://eu.api.ovh.com/1.0/auth", b"", 1457018875).unwrap(),
             "$1$a1eecd00b3b02b6cf5708b84b9ff42059a950d85"
         );
     }
 
     #[test]
+    fn empty_keys_are_refused_by_sign_and_verify() {
+        let url = "https://eu.api.ovh.com/1.0/me";
+        for (a, c) in [("", "ck"), ("as", ""), ("", "")] {
+            let err = sign(&s(a), &s(c), "GET", url, b"", 1000).unwrap_err();
+            assert!(matches!(err, Error::EmptyKey), "sign({a:?}, {c:?}): {err:?}");
+            assert_eq!(err.error_kind(), ErrorKind::Malformed);
+            // A signature computed with the empty key is refused too, before any comparison.
+            let sig = format!(
+                "$1${}",
+                partner_core::encoding::hex_encode(digest(
+                    a.as_bytes(),
+                    c.as_bytes(),
+                    "GET",
+                    url,
+                    b"",
+                    1000
+                ))
+            );
+            let req =
+                SignedRequest { method: "GET", url, body: b"", timestamp: 1000, signature: &sig };
+            let err = verify(&s(a), &s(c), &req, UnixTime::from_secs(1000), DEFAULT_MAX_SKEW)
+                .unwrap_err();
+            assert!(matches!(err, Error::EmptyKey), "verify({a:?}, {c:?}): {err:?}");
+        }
+    }
+
+    #[test]
     fn verify_order() {
         let (a, c) = (s("as"), s("ck"));
-        let sig = sign(&a, &c, "GET", "https://x/1.0/me", b"", 1000);
+        let sig = sign(&a, &c, "GET", "https://x/1.0/me", b"", 1000).unwrap();
         fn req(signature: &str, ts: i64) -> SignedRequest<'_> {
             SignedRequest {
                 method: "GET",

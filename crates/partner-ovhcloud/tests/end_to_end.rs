@@ -38,12 +38,17 @@ fn app(fake: &RunningOvh, clock: &Arc<FixedClock>) -> OvhClient {
 
 /// Requests a key with `request`, and consents as the customer would.
 async fn delegated(app: &OvhClient, request: CredentialRequest) -> OvhClient {
+    app.for_customer(validated_key(app, request).await).unwrap()
+}
+
+/// A consumer key granted `request` and validated by the customer.
+async fn validated_key(app: &OvhClient, request: CredentialRequest) -> Secret {
     let asked = app
         .request_credential(&request.redirection("https://partner.example/ovh/done"))
         .await
         .unwrap();
     assert_eq!(asked.state, CredentialState::PendingValidation);
-    let customer = app.for_customer(asked.consumer_key.clone());
+    let customer = app.for_customer(asked.consumer_key.clone()).unwrap();
     // Before consent the key is not valid.
     match customer.get::<Value>("/me").await.unwrap_err() {
         Error::Api { kind: OvhErrorKind::InvalidCredential, query_id, .. } => {
@@ -56,7 +61,23 @@ async fn delegated(app: &OvhClient, request: CredentialRequest) -> OvhClient {
     let r = consent.get(&asked.validation_url).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "https://partner.example/ovh/done");
-    customer
+    asked.consumer_key
+}
+
+/// A hand-made signed GET of `url` (the fake's own URL), as any client would send it.
+async fn signed_get(url: &str, ck: &Secret, timestamp: i64, signature: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(url)
+        .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
+        .header("X-Ovh-Consumer", ck.expose_str().unwrap())
+        .header("X-Ovh-Timestamp", timestamp.to_string())
+        .header("X-Ovh-Signature", signature)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("x-ovh-queryid"));
+    let status = r.status().as_u16();
+    (status, serde_json::from_str(&r.text().await.unwrap()).unwrap())
 }
 
 #[tokio::test]
@@ -132,33 +153,35 @@ async fn delegation_then_calls_within_and_outside_the_rules_then_logout() {
 async fn tampered_signature_is_refused() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let fake = fake(clock.clone(), 0).await;
-    let customer = delegated(&app(&fake, &clock), CredentialRequest::read_only()).await;
-    // Sign for one URL, send to another, by hand.
+    let app = app(&fake, &clock);
+    // A validated key granted GET on everything: only the signature can refuse.
+    let ck = validated_key(&app, CredentialRequest::read_only()).await;
+    let app_secret = Secret::from(DEFAULT_APPLICATION_SECRET);
     let url = format!("{}/me", fake.endpoint_url());
-    let ck = customer.current_credential().await.map(|_| ()).ok();
-    assert!(ck.is_some());
-    let forged = sign(
-        &Secret::from(DEFAULT_APPLICATION_SECRET),
-        &Secret::from("whatever"),
-        "GET",
-        &url,
-        b"",
-        1_700_000_000,
-    );
-    let r = reqwest::Client::new()
-        .get(&url)
-        .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
-        .header("X-Ovh-Consumer", "unknown-ck")
-        .header("X-Ovh-Timestamp", "1700000000")
-        .header("X-Ovh-Signature", forged)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    assert!(r.headers().contains_key("x-ovh-queryid"));
-    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-    assert_eq!(body["errorCode"], "NOT_CREDENTIAL");
-    // A wrong application secret makes every signature wrong.
+    let ts = 1_700_000_000;
+    let good = sign(&app_secret, &ck, "GET", &url, b"", ts).unwrap();
+    let (status, body) = signed_get(&url, &ck, ts, &good).await;
+    assert_eq!((status, &body["nichandle"]), (200, &json!("xx1234-ovh")), "the untampered call");
+
+    // Signed for one URL, sent to another.
+    let other = sign(&app_secret, &ck, "GET", &format!("{url}/bill"), b"", ts).unwrap();
+    // One hex digit of the good signature changed.
+    let mut flipped = good.clone();
+    let last = if flipped.ends_with('0') { "1" } else { "0" };
+    flipped.replace_range(flipped.len() - 1.., last);
+    // Signed for another timestamp, sent with this one.
+    let later = sign(&app_secret, &ck, "GET", &url, b"", ts + 1).unwrap();
+    // Signed with another application secret.
+    let foreign = sign(&Secret::from("another secret"), &ck, "GET", &url, b"", ts).unwrap();
+    for (what, signature) in
+        [("other url", other), ("flipped", flipped), ("other ts", later), ("other as", foreign)]
+    {
+        let (status, body) = signed_get(&url, &ck, ts, &signature).await;
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(body["errorCode"], "INVALID_SIGNATURE", "{what}");
+    }
+
+    // A client with a wrong application secret: every signature is wrong.
     let bad_app = OvhClient::builder(
         Endpoint::custom(&fake.endpoint_url()).unwrap(),
         DEFAULT_APPLICATION_KEY,
@@ -167,8 +190,7 @@ async fn tampered_signature_is_refused() {
     .clock(clock.clone())
     .build()
     .unwrap();
-    let asked = bad_app.request_credential(&CredentialRequest::read_only()).await.unwrap();
-    let err = bad_app.for_customer(asked.consumer_key).get::<Value>("/me").await.unwrap_err();
+    let err = bad_app.for_customer(ck).unwrap().get::<Value>("/me").await.unwrap_err();
     assert_eq!(err.ovh_kind(), Some(OvhErrorKind::InvalidSignature));
 }
 
@@ -209,7 +231,9 @@ async fn time_jump_triggers_one_resync() {
     let _: Value = customer.get("/me").await.unwrap();
     assert_eq!(app.time_requests(), 2);
     assert_eq!(app.time_delta().await.unwrap(), 3_600);
-    // A signature problem that a re-sync cannot cure is re-synced once, not more.
+    // A signature problem that a re-sync cannot cure is re-synced once, not
+    // more. The key is validated, so it is the signature the fake refuses.
+    let ck = validated_key(&app, CredentialRequest::read_only()).await;
     let wrong = OvhClient::builder(
         Endpoint::custom(&fake.endpoint_url()).unwrap(),
         DEFAULT_APPLICATION_KEY,
@@ -218,9 +242,14 @@ async fn time_jump_triggers_one_resync() {
     .clock(clock.clone())
     .build()
     .unwrap()
-    .for_customer("some-ck");
-    let _ = wrong.get::<Value>("/me").await.unwrap_err();
-    assert_eq!(wrong.time_requests(), 1);
+    .for_customer(ck)
+    .unwrap();
+    let (time_before, api_before) = (fake.time_requests(), fake.api_requests());
+    let err = wrong.get::<Value>("/me").await.unwrap_err();
+    assert_eq!(err.ovh_kind(), Some(OvhErrorKind::InvalidSignature), "{err:?}");
+    assert_eq!(wrong.time_requests(), 2, "the first /auth/time and exactly one re-sync");
+    assert_eq!(fake.time_requests() - time_before, 2, "/auth/time requests the fake answered");
+    assert_eq!(fake.api_requests() - api_before, 2, "the call, and one retry after the re-sync");
 }
 
 #[tokio::test]
@@ -247,9 +276,13 @@ async fn retries_on_5xx_for_get_but_not_post() {
     assert_eq!(fake.api_requests() - before, 1, "POST is not retried");
 
     fake.inject_server_errors(10);
+    let before = fake.api_requests();
     let err = customer.get::<Value>("/me").await.unwrap_err();
     assert_eq!(err.ovh_kind(), Some(OvhErrorKind::Server), "bounded: gives up after 3 retries");
+    assert_eq!(fake.api_requests() - before, 4, "bounded: the call and 3 retries, then gives up");
     fake.inject_server_errors(0);
+    let me: Value = customer.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh");
 }
 
 #[tokio::test]
@@ -302,7 +335,8 @@ async fn fake_accepts_a_signature_over_the_canonical_https_url() {
     let path = "/1.0/me";
     let canonical = format!("https://127.0.0.1{path}");
     let sig =
-        sign(&Secret::from(DEFAULT_APPLICATION_SECRET), &ck, "GET", &canonical, b"", 1_700_000_000);
+        sign(&Secret::from(DEFAULT_APPLICATION_SECRET), &ck, "GET", &canonical, b"", 1_700_000_000)
+            .unwrap();
     let r = reqwest::Client::new()
         .get(format!("{}/me", fake.endpoint_url()))
         .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
@@ -321,7 +355,8 @@ async fn fake_accepts_a_signature_over_the_canonical_https_url() {
         "https://127.0.0.1/1.0/other",
         b"",
         1_700_000_000,
-    );
+    )
+    .unwrap();
     let r = reqwest::Client::new()
         .get(format!("{}/me", fake.endpoint_url()))
         .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
@@ -332,4 +367,64 @@ async fn fake_accepts_a_signature_over_the_canonical_https_url() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn empty_keys_are_refused_everywhere() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let endpoint = || Endpoint::custom(&fake.endpoint_url()).unwrap();
+    let empty = |r: Result<OvhClient, Error>| matches!(r, Err(Error::EmptyKey));
+    assert!(empty(OvhClient::builder(endpoint(), "", DEFAULT_APPLICATION_SECRET).build()));
+    assert!(empty(OvhClient::builder(endpoint(), DEFAULT_APPLICATION_KEY, "").build()));
+    let builder = || OvhClient::builder(endpoint(), DEFAULT_APPLICATION_KEY, "as");
+    assert!(empty(builder().consumer_key("").build()));
+    assert!(empty(builder().oauth2("", "secret", fake.token_url()).build()));
+    assert!(empty(builder().oauth2("id", "", fake.token_url()).build()));
+    assert!(builder().consumer_key("ck").oauth2("id", "s", fake.token_url()).build().is_ok());
+    let app = app(&fake, &clock);
+    assert!(matches!(app.for_customer(""), Err(Error::EmptyKey)));
+    assert!(matches!(app.for_customer(Vec::new()), Err(Error::EmptyKey)));
+    assert_eq!(fake.api_requests(), 0, "nothing was sent");
+    assert_eq!(fake.time_requests(), 0, "nothing was sent");
+
+    // The fake refuses to start with a key everyone knows.
+    for builder in [
+        FakeOvh::builder().application("", "secret"),
+        FakeOvh::builder().application("key", ""),
+        FakeOvh::builder().service_account("", "secret"),
+        FakeOvh::builder().service_account("id", ""),
+    ] {
+        let err = builder.start(0).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(matches!(
+            err.into_inner().unwrap().downcast::<Error>().as_deref(),
+            Ok(Error::EmptyKey)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn dot_segments_never_reach_the_wire() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(clock.clone(), 0).await;
+    let customer = delegated(&app(&fake, &clock), CredentialRequest::read_write()).await;
+    let before = fake.api_requests();
+    for path in [
+        "/me/\t../auth",
+        "/domain/zone/example.com/record/\t..",
+        "/domain/zone/example.com/record/..",
+        "/domain/zone/example.com/record/\n.\r.",
+        "/me/./bill",
+        "/domain//zone",
+    ] {
+        let err = customer.get::<Value>(path).await.unwrap_err();
+        assert!(matches!(err, Error::UnsafeInput(_)), "{path:?}: {err:?}");
+        let err = customer.delete::<Value>(path).await.unwrap_err();
+        assert!(matches!(err, Error::UnsafeInput(_)), "{path:?}: {err:?}");
+    }
+    assert_eq!(fake.api_requests(), before, "none of them was sent");
+    // Hostile characters inside a segment stay inside it.
+    let err = customer.get::<Value>("/domain/zone/example.com%2F..%2F..\\me/record").await;
+    assert_eq!(err.unwrap_err().ovh_kind(), Some(OvhErrorKind::NotFound));
 }
