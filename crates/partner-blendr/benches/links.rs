@@ -19,8 +19,8 @@ fn links(c: &mut Criterion) {
         .user_name("Jon Smith")
         .user_email("jon@acme.example");
     let pairs: Vec<(&str, &str)> = params.pairs().collect();
-    let signer = HashLinkSigner::new(key);
-    let verifier = HashVerifier::new(key);
+    let signer = HashLinkSigner::new(key).unwrap();
+    let verifier = HashVerifier::new(key).unwrap();
     let query = signer.signed_query(&pairs, ts).unwrap();
     let signed_part = &query[..query.find("&hash=").unwrap()];
 
@@ -40,8 +40,8 @@ fn links(c: &mut Criterion) {
         .account_name("ACME")
         .user_id("456")
         .credential("api_key", "abcde12345");
-    let jwt_signer = JwtSigner::new(key);
-    let jwt_verifier = JwtVerifier::new(key);
+    let jwt_signer = JwtSigner::new(key).unwrap();
+    let jwt_verifier = JwtVerifier::new(key).unwrap();
     let token = jwt_signer.sign(&claims, ts).unwrap();
     let signing_input = &token[..token.rfind('.').unwrap()];
     let mut group = c.benchmark_group("blendr_jwt");

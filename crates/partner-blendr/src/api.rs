@@ -228,11 +228,17 @@ impl BlendrClientBuilder {
         self
     }
 
-    /// Validates the settings and builds the client.
+    /// Validates the settings and builds the client: [`Error::EmptyKey`]
+    /// for an empty API key, [`Error::Malformed`] for an empty app id or
+    /// one that is not a header value, [`Error::UnsafeInput`] for a base
+    /// URL that is not https (or http on loopback).
     pub fn build(self) -> Result<BlendrClient, Error> {
         let base = BaseUrl::parse(&self.base)?;
-        if self.app_id.is_empty() || self.api_key.is_empty() {
-            return Err(Error::Malformed("app id and api key are required"));
+        if self.api_key.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        if self.app_id.is_empty() {
+            return Err(Error::Malformed("app id is required"));
         }
         let key_ok = self
             .api_key
@@ -284,8 +290,14 @@ fn unwrap_data<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
         .map_err(|_| Error::Malformed("answer does not have the expected shape"))
 }
 
+/// A page of the API: `{data, links, meta}`.
+fn parse_page<T: DeserializeOwned>(value: Value) -> Result<Page<T>, Error> {
+    serde_json::from_value(value).map_err(|_| Error::Malformed("page is not {data, links, meta}"))
+}
+
 impl BlendrClient {
-    /// Starts configuring a client with your app id and SaaS Partner API key.
+    /// Starts configuring a client with your app id and SaaS Partner API
+    /// key; [`build`](BlendrClientBuilder::build) checks them.
     pub fn builder(app_id: impl Into<String>, api_key: impl Into<Secret>) -> BlendrClientBuilder {
         BlendrClientBuilder {
             base: DEFAULT_API_BASE_URL.to_owned(),
@@ -300,17 +312,19 @@ impl BlendrClient {
         }
     }
 
+    /// The base URL followed by each of `segments` as exactly one encoded
+    /// path segment (`partner_core::path`): a caller value such as `..`,
+    /// `.`, an empty string or one with a control character is refused
+    /// with [`Error::UnsafeInput`] before anything is sent, and the parsed
+    /// URL is checked to have the path built.
     fn url(&self, segments: &[&str], page: Option<u64>) -> Result<reqwest::Url, Error> {
-        let mut url = reqwest::Url::parse(self.inner.base.as_str())
-            .map_err(|_| Error::UnsafeInput("api url"))?;
-        url.path_segments_mut()
-            .map_err(|_| Error::UnsafeInput("api url"))?
-            .pop_if_empty()
-            .extend(segments);
-        if let Some(page) = page {
-            url.query_pairs_mut().append_pair("page", &page.to_string());
-        }
-        Ok(url)
+        let page_text = page.map(|p| p.to_string());
+        let query: Vec<(&str, &str)> = page_text.iter().map(|p| ("page", p.as_str())).collect();
+        Ok(partner_core::path::url_with_segments(
+            self.inner.base.as_str(),
+            segments.iter().copied(),
+            &query,
+        )?)
     }
 
     /// Sends a request, waiting out 429s within bounds; returns the JSON
@@ -397,8 +411,7 @@ impl BlendrClient {
         page: u64,
     ) -> Result<Page<T>, Error> {
         let value = self.call(reqwest::Method::GET, self.url(segments, Some(page))?, None).await?;
-        serde_json::from_value(value)
-            .map_err(|_| Error::Malformed("page is not {data, links, meta}"))
+        parse_page(value)
     }
 
     fn paginate<T: DeserializeOwned + Send + 'static>(
@@ -448,7 +461,10 @@ impl BlendrClient {
         self.paginate(vec!["templates".to_owned()])
     }
 
-    /// An account by your id of it.
+    /// An account by your id of it. Ids are sent as one path segment each
+    /// (`a/b` as `a%2Fb`); `..`, `.`, an empty id or one with a control
+    /// character is refused with [`Error::UnsafeInput`] and nothing is sent
+    /// (the same for every method that takes an id).
     pub async fn account(&self, external_id: &str) -> Result<Account, Error> {
         unwrap_data(
             self.call(reqwest::Method::GET, self.url(&["accounts", external_id], None)?, None)
@@ -488,5 +504,104 @@ impl BlendrClient {
         let body =
             serde_json::to_vec(run).map_err(|_| Error::Malformed("run body does not serialise"))?;
         self.call(reqwest::Method::POST, url, Some(body)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partner_core::{ErrorKind, FixedClock, HasErrorKind};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn config() -> ProptestConfig {
+        let cases =
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+        ProptestConfig { cases, ..ProptestConfig::default() }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            "\\PC{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(
+                    "(data|links|meta|next|current_page|last_page|total|guid|id|name|externalid|external_id|\\PC{0,4})",
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn client() -> &'static BlendrClient {
+        static CLIENT: OnceLock<BlendrClient> = OnceLock::new();
+        CLIENT.get_or_init(|| {
+            BlendrClient::builder("app", "key")
+                .clock(Arc::new(FixedClock::at_unix(1_700_000_000)))
+                .build()
+                .unwrap()
+        })
+    }
+
+    #[test]
+    fn urls_are_one_segment_per_value() {
+        let url = client().url(&["accounts", "a/b c", "blends"], Some(2)).unwrap();
+        assert_eq!(url.as_str(), "https://api.blendr.io/v1/accounts/a%2Fb%20c/blends?page=2");
+        for bad in ["..", ".", "", "\t..", "a\rb"] {
+            let err = client().url(&["accounts", bad], None).unwrap_err();
+            assert!(matches!(err, Error::UnsafeInput(_)), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        // The answers the client reads: a page, an object, `{"data": object}`.
+        #[test]
+        fn answer_parsers_give_a_typed_error(value in json_value()) {
+            let typed = |r: Result<(), Error>| match r {
+                Ok(()) => true,
+                Err(err) => err.error_kind() == ErrorKind::Malformed,
+            };
+            prop_assert!(typed(parse_page::<Template>(value.clone()).map(|_| ())));
+            prop_assert!(typed(parse_page::<Blend>(value.clone()).map(|_| ())));
+            prop_assert!(typed(unwrap_data::<Account>(value.clone()).map(|_| ())));
+            prop_assert!(typed(unwrap_data::<Blend>(value).map(|_| ())));
+        }
+
+        #[test]
+        fn rate_limit_headers_never_panic(
+            retry_after in prop_oneof!["\\PC{0,12}", any::<i64>().prop_map(|n| n.to_string())],
+            reset in prop_oneof!["\\PC{0,12}", any::<i64>().prop_map(|n| n.to_string())],
+            which in 0u8..4,
+        ) {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let mut put = |name: &'static str, value: &str| {
+                if let Ok(v) = reqwest::header::HeaderValue::from_str(value) {
+                    headers.insert(name, v);
+                }
+            };
+            if which & 1 == 1 {
+                put("retry-after", &retry_after);
+            }
+            if which & 2 == 2 {
+                put("x-ratelimit-reset", &reset);
+            }
+            let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<i64>().ok();
+            let expected_some = number("retry-after").is_some() || number("x-ratelimit-reset").is_some();
+            let wait = client().retry_wait(&headers);
+            prop_assert_eq!(wait.is_some(), expected_some);
+            if let (Some(wait), Some(secs)) = (wait, number("retry-after")) {
+                prop_assert_eq!(wait.as_secs(), secs.max(0).unsigned_abs());
+            }
+        }
     }
 }

@@ -16,13 +16,32 @@ pub enum Error {
     /// A value that would inject into a URL, page or redirect.
     #[error("unsafe input: {0}")]
     UnsafeInput(&'static str),
-    /// Credentials may travel only in a JWT, never in a plain hash link
-    /// (the vendor's rule): use [`JwtClaims::credential`](crate::JwtClaims::credential).
-    #[error("credentials must be sent in a jwt, not in a hash link")]
-    CredentialsNeedJwt,
+    /// A signing or verification key (the partner API key, an OAuth client
+    /// secret) is empty: anyone can compute a MAC under an empty key.
+    #[error("key is empty")]
+    EmptyKey,
+    /// A hash link parameter that is neither documented (`accountid`,
+    /// `accountname`, `userid`, `username`, `useremail`, `timestamp`, `hash`)
+    /// nor declared non-secret with `allow_params`
+    /// ([`HashLinkSigner::allow_params`](crate::HashLinkSigner::allow_params),
+    /// [`HashVerifier::allow_params`](crate::HashVerifier::allow_params)).
+    /// Credentials may travel only in a JWT, never in a plain hash link (the
+    /// vendor's rule): send them with
+    /// [`JwtClaims::credential`](crate::JwtClaims::credential).
+    #[error(
+        "hash link parameter is neither documented nor declared non-secret; credentials go in a jwt"
+    )]
+    UndeclaredParameter,
     /// Hash or JWT signature mismatch, or an algorithm other than HS256.
     #[error("signature mismatch or disallowed algorithm")]
     BadSignature,
+    /// The JWT header has a `crit` member: it names extensions that must be
+    /// understood for the token to be valid (RFC 7515 section 4.1.11), and
+    /// this verifier understands none. Of kind `bad-signature`, like a
+    /// disallowed algorithm: the signature cannot be validated as the token
+    /// requires.
+    #[error("jwt names critical header extensions that are not supported")]
+    UnsupportedCriticalHeader,
     /// Older than the allowed age, or past `exp`.
     #[error("expired")]
     Expired,
@@ -57,14 +76,17 @@ pub enum Error {
     #[cfg(feature = "client")]
     #[error("request timed out")]
     Timeout,
+    /// Another error of `partner-core`, with its own kind.
+    #[error(transparent)]
+    Core(partner_core::Error),
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) => ErrorKind::Malformed,
-            Error::UnsafeInput(_) | Error::CredentialsNeedJwt => ErrorKind::UnsafeInput,
-            Error::BadSignature => ErrorKind::BadSignature,
+            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
+            Error::UnsafeInput(_) | Error::UndeclaredParameter => ErrorKind::UnsafeInput,
+            Error::BadSignature | Error::UnsupportedCriticalHeader => ErrorKind::BadSignature,
             Error::Expired => ErrorKind::Expired,
             Error::NotYetValid => ErrorKind::NotYetValid,
             Error::Replayed => ErrorKind::Replayed,
@@ -73,6 +95,7 @@ impl HasErrorKind for Error {
             }
             #[cfg(feature = "client")]
             Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
+            Error::Core(err) => err.error_kind(),
         }
     }
 }
@@ -87,7 +110,38 @@ impl From<partner_core::Error> for Error {
             Core::NotYetValid => Error::NotYetValid,
             Core::Replayed => Error::Replayed,
             Core::ReplayGuardFull => Error::ReplayGuardFull,
-            _ => Error::BadSignature,
+            Core::EmptyKey => Error::EmptyKey,
+            Core::BadSignature | Core::Decrypt => Error::BadSignature,
+            // A variant added to core later keeps its own kind.
+            other => Error::Core(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+        ] {
+            let kind = core.error_kind();
+            let ours = Error::from(core);
+            assert_eq!(ours.error_kind(), kind, "{ours:?}");
+            assert!(!matches!(ours, Error::Core(_)), "{ours:?} has its own variant");
+        }
+        assert!(matches!(Error::from(Core::EmptyKey), Error::EmptyKey));
+        assert_eq!(Error::EmptyKey.to_string(), "key is empty");
     }
 }

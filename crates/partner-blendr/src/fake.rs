@@ -4,7 +4,10 @@
 //!   verify a hash handoff (raw query or form body) or a `jwt`, refuse a
 //!   replay, create the account on its first login, and answer with a
 //!   logged-in page for that account (or 403 and the reason; 404 for an
-//!   unknown template or a blend of another account).
+//!   unknown template or a blend of another account). A hash handoff may
+//!   carry the documented parameters only, unless other names were declared
+//!   non-secret with [`FakeHubBuilder::allow_params`]: like the real hub
+//!   should, the fake refuses a credential in a plain hash link.
 //! - `/v1/...`: the SaaS Partner API (`X-App-Id`, `X-Api-Key`) over in-memory
 //!   templates, accounts and blends, paged as `{data, links, meta}`, with a
 //!   per-minute rate limit answering 429 with `Retry-After`,
@@ -12,10 +15,11 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -47,6 +51,7 @@ impl FakeHub {
             page_size: 10,
             rate_limit: 300,
             clock: Arc::new(SystemClock),
+            allowed_params: Vec::new(),
         }
     }
 }
@@ -68,10 +73,12 @@ pub struct FakeHubBuilder {
     page_size: usize,
     rate_limit: u32,
     clock: Arc<dyn Clock>,
+    allowed_params: Vec<String>,
 }
 
 impl FakeHubBuilder {
-    /// The app id and partner API key (the API key also signs SSO handoffs).
+    /// The app id and partner API key (the API key also signs SSO handoffs);
+    /// [`start`](Self::start) refuses an empty key.
     pub fn credentials(mut self, app_id: impl Into<String>, api_key: impl Into<Secret>) -> Self {
         self.app_id = app_id.into();
         self.api_key = api_key.into();
@@ -125,13 +132,35 @@ impl FakeHubBuilder {
         self
     }
 
-    /// Serves the hub on `127.0.0.1:port` (0 picks a free port).
+    /// Declares extra hash link parameter names non-secret (as
+    /// [`HashVerifier::allow_params`]); by default the hub accepts the
+    /// documented names only.
+    pub fn allow_params<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.allowed_params.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Serves the hub on `127.0.0.1:port` (0 picks a free port). An empty
+    /// API key is refused as [`std::io::ErrorKind::InvalidInput`].
     pub async fn start(self, port: u16) -> std::io::Result<RunningHub> {
+        let invalid =
+            |err: crate::Error| std::io::Error::new(std::io::ErrorKind::InvalidInput, err);
         let replay = Arc::new(InMemoryReplayGuard::new(100_000));
+        let hash = HashVerifier::new(self.api_key.clone())
+            .map_err(invalid)?
+            .allow_params(self.allowed_params)
+            .with_replay_guard(replay.clone());
+        let jwt =
+            JwtVerifier::new(self.api_key.clone()).map_err(invalid)?.with_replay_guard(replay);
         let state = Arc::new(HubState {
             app_id: self.app_id,
-            hash: HashVerifier::new(self.api_key.clone()).with_replay_guard(replay.clone()),
-            jwt: JwtVerifier::new(self.api_key.clone()).with_replay_guard(replay),
+            hash,
+            jwt,
+            requests: AtomicU64::new(0),
             api_key: self.api_key,
             page_size: self.page_size,
             rate_limit: self.rate_limit,
@@ -152,7 +181,7 @@ impl FakeHubBuilder {
             .route("/v1/accounts/{id}/blends/{guid}", get(blend))
             .route("/v1/accounts/{id}/blends/{guid}/run", post(run))
             .route("/v1/{*rest}", any(not_found))
-            .layer(axum::middleware::from_fn(log_request))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), log_request))
             .with_state(state.clone());
         let listener = LoopbackServer::bind(port).await?;
         let server = LoopbackServer::serve(listener, |listener, stop| async move {
@@ -185,6 +214,11 @@ impl RunningHub {
         format!("http://{}/v1", self.server.addr())
     }
 
+    /// HTTP requests received so far (any path, any answer).
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
     /// Successful SSO logins so far.
     pub fn logins(&self) -> u64 {
         self.state.lock().logins
@@ -209,6 +243,7 @@ struct HubState {
     api_key: Secret,
     hash: HashVerifier,
     jwt: JwtVerifier,
+    requests: AtomicU64,
     page_size: usize,
     rate_limit: u32,
     clock: Arc<dyn Clock>,
@@ -566,12 +601,45 @@ async fn not_found(State(state): State<Arc<HubState>>, headers: HeaderMap) -> Re
     }
 }
 
-/// Logs each request (method, path, status; never the query, which may
-/// carry tokens) at info level.
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Counts and logs each request (method, path, status; never the query,
+/// which may carry tokens) at info level.
+async fn log_request(
+    State(state): State<Arc<HubState>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    state.requests.fetch_add(1, Ordering::SeqCst);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     tracing::info!(%method, path, status = response.status().as_u16(), "request");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_number;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn config() -> ProptestConfig {
+        let cases =
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+        ProptestConfig { cases, ..ProptestConfig::default() }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        // The fake's own parser of client input (its verifiers have theirs).
+        #[test]
+        fn page_numbers_are_positive_integers_or_refused(page in prop_oneof!["\\PC{0,22}", any::<i64>().prop_map(|n| n.to_string())]) {
+            let q = BTreeMap::from([("page".to_owned(), page.clone())]);
+            match page_number(&q) {
+                Some(n) => prop_assert_eq!(Some(n), page.parse::<usize>().ok().filter(|n| *n >= 1)),
+                None => prop_assert!(page.parse::<usize>().ok().filter(|n| *n >= 1).is_none()),
+            }
+            prop_assert_eq!(page_number(&BTreeMap::new()), Some(1));
+        }
+    }
 }

@@ -1,26 +1,18 @@
-//! JWT SSO: HS256 tokens signed with the partner API key, and their
-//! verification on the hub side.
+//! JWT SSO: HS256 tokens signed with the partner API key. Verifying is in
+//! `jwt_verify`.
 //!
-//! Only HS256 is produced or accepted, so there is no algorithm to confuse
-//! (`none`, RS256 with the key as a public key, ...). The compact form is
-//! three base64url parts; the primitives (HMAC-SHA256, base64url, JSON)
-//! come from `partner-core` and `serde_json`.
+//! Tokens are made and checked by the `jsonwebtoken` crate (RustCrypto
+//! backend), with HS256 as the only algorithm, so there is no algorithm to
+//! confuse (`none`, RS256 with the key as a public key, ...).
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use partner_core::crypto::{hmac_sha256, verify_hmac_sha256};
-use partner_core::encoding::{base64url_decode, base64url_decode_into, push_base64url};
-use partner_core::{AcceptancePolicy, Freshness, ReplayGuard, Secret, UnixTime};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use partner_core::{Secret, UnixTime};
 use serde_json::{Map, Value, json};
 
-use crate::hash::{DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW};
 use crate::{Error, Hub, SsoLink, SsoPage};
-
-/// The protected header of every token this crate makes.
-#[cfg(test)]
-const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// An account id as the JWT carries it: text or an integer (the vendor's
 /// example uses `"accountid": 123`).
@@ -180,27 +172,53 @@ impl JwtClaims {
 /// Signs SSO JWTs with the partner API key (HS256).
 ///
 /// ```
-/// use partner_blendr::{Hub, JwtClaims, JwtSigner, JwtVerifier, SsoPage, UnixTime};
+/// use partner_blendr::{Error, Hub, JwtClaims, JwtSigner, JwtVerifier, SsoPage, UnixTime};
 ///
-/// let signer = JwtSigner::new("saaspartner_api_key");
+/// let signer = JwtSigner::new("saaspartner_api_key")?;
 /// let now = UnixTime::from_secs(1_700_000_000);
 /// let claims = JwtClaims::flat(123).account_name("ACME").credential("api_key", "abcde12345");
-/// let link = signer.link(&Hub::eu("acme").unwrap(), &SsoPage::Home, &claims, now).unwrap();
-/// assert!(link.as_str().starts_with("https://acme.admin.blendr.io/sso?jwt=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
+/// let link = signer.link(&Hub::eu("acme")?, &SsoPage::Home, &claims, now)?;
+/// assert!(link.as_str().starts_with("https://acme.admin.blendr.io/sso?jwt=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."));
 ///
-/// let token = signer.sign(&claims, now).unwrap();
-/// let verified = JwtVerifier::new("saaspartner_api_key").verify(&token, now).unwrap();
+/// let token = signer.sign(&claims, now)?;
+/// let verified = JwtVerifier::new("saaspartner_api_key")?.verify(&token, now)?;
 /// assert_eq!(verified.claims()["iat"], 1_700_000_000);
+/// assert!(matches!(JwtSigner::new(""), Err(Error::EmptyKey)));
+/// # Ok::<(), Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JwtSigner {
-    key: Secret,
+    key: EncodingKey,
+    header: Header,
+}
+
+impl fmt::Debug for JwtSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtSigner").field("alg", &self.header.alg).finish_non_exhaustive()
+    }
+}
+
+/// An HS256 key for `jsonwebtoken`; [`Error::EmptyKey`] when `key` is empty.
+pub(crate) fn hs256_encoding_key(key: impl Into<Secret>) -> Result<EncodingKey, Error> {
+    let key = key.into().non_empty()?;
+    Ok(EncodingKey::from_secret(key.expose()))
+}
+
+/// The compact HS256 JWT of `claims` under `key` with `header`.
+pub(crate) fn encode_hs256<T: serde::Serialize>(
+    header: &Header,
+    claims: &T,
+    key: &EncodingKey,
+) -> Result<String, Error> {
+    jsonwebtoken::encode(header, claims, key)
+        .map_err(|_| Error::Malformed("claims do not serialise as a jwt"))
 }
 
 impl JwtSigner {
-    /// A signer with the SaaS Partner API key as the HS256 secret.
-    pub fn new(api_key: impl Into<Secret>) -> Self {
-        JwtSigner { key: api_key.into() }
+    /// A signer with the SaaS Partner API key as the HS256 secret;
+    /// [`Error::EmptyKey`] when the key is empty.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Self, Error> {
+        Ok(JwtSigner { key: hs256_encoding_key(api_key)?, header: Header::new(Algorithm::HS256) })
     }
 
     /// The compact JWT for `claims`, issued at `now`.
@@ -210,9 +228,7 @@ impl JwtSigner {
             iat: now.as_secs(),
             exp: claims.lifetime.map(|l| now.saturating_add(l).as_secs()),
         };
-        let body = serde_json::to_vec(&payload)
-            .map_err(|_| Error::Malformed("claims do not serialise"))?;
-        Ok(sign_compact(self.key.expose(), &body))
+        encode_hs256(&self.header, &payload, &self.key)
     }
 
     /// Signs an arbitrary claim object as it is (for tools and tests; it
@@ -221,9 +237,7 @@ impl JwtSigner {
         if !claims.get("iat").is_some_and(Value::is_number) {
             return Err(Error::Malformed("claims need a numeric iat"));
         }
-        let body =
-            serde_json::to_vec(claims).map_err(|_| Error::Malformed("claims do not serialise"))?;
-        Ok(sign_compact(self.key.expose(), &body))
+        encode_hs256(&self.header, claims, &self.key)
     }
 
     /// `<page>?jwt=<token>`: the GET form of the JWT handoff.
@@ -276,313 +290,53 @@ impl serde::Serialize for WithTimes<'_> {
     }
 }
 
-/// `base64url(HEADER)`, computed once.
-const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
-
-/// Signs `payload` (JSON bytes) as a compact HS256 JWT, in one buffer.
-pub(crate) fn sign_compact(key: &[u8], payload: &[u8]) -> String {
-    let mut token = String::with_capacity(HEADER_B64.len() + 2 + payload.len() * 4 / 3 + 48);
-    token.push_str(HEADER_B64);
-    token.push('.');
-    push_base64url(&mut token, payload);
-    let tag = hmac_sha256(key, token.as_bytes());
-    token.push('.');
-    push_base64url(&mut token, tag);
-    token
-}
-
-/// What a verified SSO JWT says.
-#[derive(Clone, PartialEq)]
-#[non_exhaustive]
-pub struct VerifiedJwt {
-    payload: Vec<u8>,
-    /// `accountid`, or `account.external_id`, as text.
-    pub account_id: String,
-    /// The issue time.
-    pub issued_at: UnixTime,
-}
-
-impl fmt::Debug for VerifiedJwt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Claims may hold credentials.
-        f.debug_struct("VerifiedJwt")
-            .field("account_id", &self.account_id)
-            .field("issued_at", &self.issued_at)
-            .finish_non_exhaustive()
-    }
-}
-
-impl VerifiedJwt {
-    /// Every claim of the payload (parsed on each call: keep the result).
-    pub fn claims(&self) -> Map<String, Value> {
-        serde_json::from_slice(&self.payload).unwrap_or_default()
-    }
-
-    /// One claim (parses the payload).
-    pub fn claim(&self, name: &str) -> Option<Value> {
-        self.claims().remove(name)
-    }
-}
-
-/// Verifies SSO JWTs: HS256 only, `iat` required and within the age window,
-/// `exp` and `nbf` honoured, an account required, optional single use.
-///
-/// Order of checks (FORMAT.md): shape (three base64url parts, JSON header
-/// and payload, numeric `iat`/`exp`/`nbf`, an account), then algorithm and
-/// signature, then time, then single use.
-#[derive(Clone, Debug)]
-pub struct JwtVerifier {
-    key: Secret,
-    policy: AcceptancePolicy,
-}
-
-/// The header fields the verifier reads (borrowed, no map).
-#[derive(serde::Deserialize)]
-struct HeaderProbe<'a> {
-    #[serde(borrow, default)]
-    alg: Option<std::borrow::Cow<'a, str>>,
-}
-
-/// The claims the verifier reads; everything else is skipped, and the whole
-/// object is parsed only when asked for ([`VerifiedJwt::claims`]).
-#[derive(serde::Deserialize)]
-struct ClaimsProbe {
-    #[serde(default)]
-    iat: Option<Value>,
-    #[serde(default)]
-    exp: Option<Value>,
-    #[serde(default)]
-    nbf: Option<Value>,
-    #[serde(default)]
-    accountid: Option<Value>,
-    #[serde(default)]
-    account: Option<Value>,
-}
-
-fn numeric_date(value: Option<&Value>) -> Result<Option<UnixTime>, Error> {
-    match value {
-        None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                return Ok(Some(UnixTime::from_secs(i)));
-            }
-            match n.as_f64() {
-                // Within i64 range: floor it (numeric dates may have fractions).
-                Some(f) if f.is_finite() && f.abs() < 9.0e18 => {
-                    Ok(Some(UnixTime::from_secs(f.floor() as i64)))
-                }
-                _ => Err(Error::Malformed("numeric date out of range")),
-            }
-        }
-        Some(_) => Err(Error::Malformed("iat, exp and nbf must be numbers")),
-    }
-}
-
-fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-impl JwtVerifier {
-    /// A verifier with the API key, 300 s of age and 60 s of skew.
-    pub fn new(api_key: impl Into<Secret>) -> Self {
-        JwtVerifier {
-            key: api_key.into(),
-            policy: AcceptancePolicy::new(Freshness::new(DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW)),
-        }
-    }
-
-    /// Accepts an `iat` at most `max_age` old, and `iat` / `nbf` at most `max_skew` ahead.
-    pub fn with_window(mut self, max_age: Duration, max_skew: Duration) -> Self {
-        self.policy = self.policy.with_window(Freshness::new(max_age, max_skew));
-        self
-    }
-
-    /// Refuses a second use of the same token.
-    pub fn with_replay_guard(mut self, guard: Arc<dyn ReplayGuard>) -> Self {
-        self.policy = self.policy.with_replay_guard(guard);
-        self
-    }
-
-    /// Verifies `token` at `now`.
-    pub fn verify(&self, token: &str, now: UnixTime) -> Result<VerifiedJwt, Error> {
-        let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::Malformed("a jwt has three parts"));
-        };
-        let decode = |b64: &str| {
-            base64url_decode(b64).map_err(|_| Error::Malformed("jwt part is not base64url"))
-        };
-        // The header is small: decode it on the stack when it fits.
-        let mut header_buf = [0u8; 256];
-        let header_vec;
-        let header_json: &[u8] = match base64url_decode_into(header_b64, &mut header_buf) {
-            Ok(n) => &header_buf[..n],
-            Err(_) => {
-                header_vec = decode(header_b64)?;
-                &header_vec
-            }
-        };
-        let payload = decode(payload_b64)?;
-        let is_object = |json: &[u8]| json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if !is_object(header_json) || !is_object(&payload) {
-            return Err(Error::Malformed("jwt part is not a json object"));
-        }
-        let header: HeaderProbe<'_> = serde_json::from_slice(header_json)
-            .map_err(|_| Error::Malformed("jwt header is not valid json"))?;
-        let probe: ClaimsProbe = serde_json::from_slice(&payload)
-            .map_err(|_| Error::Malformed("jwt payload is not valid json"))?;
-        let issued_at = numeric_date(probe.iat.as_ref())?.ok_or(Error::Malformed("no iat"))?;
-        let expires = numeric_date(probe.exp.as_ref())?;
-        let not_before = numeric_date(probe.nbf.as_ref())?;
-        let account_id = probe
-            .accountid
-            .as_ref()
-            .and_then(id_text)
-            .or_else(|| probe.account.as_ref().and_then(|a| a.get("external_id")).and_then(id_text))
-            .ok_or(Error::Malformed("no accountid or account.external_id"))?;
-
-        if header.alg.as_deref() != Some("HS256") {
-            return Err(Error::BadSignature);
-        }
-        let mut signature = [0u8; 32];
-        match base64url_decode_into(signature_b64, &mut signature) {
-            Ok(32) => {}
-            _ => return Err(Error::BadSignature),
-        }
-        let signed_len = header_b64.len() + 1 + payload_b64.len();
-        verify_hmac_sha256(self.key.expose(), &token.as_bytes()[..signed_len], &signature)
-            .map_err(|_| Error::BadSignature)?;
-
-        self.policy.check_time(issued_at, now)?;
-        if let Some(exp) = expires {
-            if now > exp {
-                return Err(Error::Expired);
-            }
-        }
-        if let Some(nbf) = not_before {
-            partner_core::clock::check_not_before(nbf, now, self.policy.window().max_skew)?;
-        }
-        self.policy.record_use(&signature, issued_at, expires, now)?;
-        Ok(VerifiedJwt { payload, account_id, issued_at })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use partner_core::encoding::base64url_encode;
-    use partner_core::{ErrorKind, HasErrorKind};
+    use crate::JwtVerifier;
 
     const KEY: &str = "saaspartner_api_key";
 
-    // FORMAT.md's public example, made with PyJWT 2.x.
-    const PYJWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhY2NvdW50aWQiOjEyMywiYWNjb3VudG5hbWUiOiJBQ01FIiwidXNlcmlkIjoiNDU2IiwiaWF0IjoxNjk5OTk5OTk1LCJhcGlfa2V5IjoiYWJjZGUxMjM0NSJ9.TjfiPxvx2DUOJ6MIoA9-HX0L-Kd5wBIRV04PZJb_Xao";
-
     #[test]
-    fn verifies_a_pyjwt_token() {
-        let v = JwtVerifier::new(KEY).verify(PYJWT, UnixTime::from_secs(1_700_000_000)).unwrap();
-        assert_eq!(v.account_id, "123");
-        assert_eq!(v.claims()["api_key"], "abcde12345");
-        assert_eq!(v.issued_at.as_secs(), 1_699_999_995);
-        let kind = JwtVerifier::new("other")
-            .verify(PYJWT, UnixTime::from_secs(1_700_000_000))
-            .unwrap_err()
-            .error_kind();
-        assert_eq!(kind, ErrorKind::BadSignature);
-    }
-
-    fn forge(header: &str, payload: &str, key: &str) -> String {
-        let mut t = format!("{}.{}", base64url_encode(header), base64url_encode(payload));
-        let tag = hmac_sha256(key.as_bytes(), t.as_bytes());
-        t.push('.');
-        t.push_str(&base64url_encode(tag));
-        t
+    fn empty_keys_are_refused() {
+        assert!(matches!(JwtSigner::new(""), Err(Error::EmptyKey)));
+        assert!(matches!(JwtSigner::new(Vec::new()), Err(Error::EmptyKey)));
     }
 
     #[test]
-    fn algorithm_and_shape_rules() {
-        let v = JwtVerifier::new(KEY);
-        let now = UnixTime::from_secs(1000);
-        let kind = |t: &str| v.verify(t, now).unwrap_err().error_kind();
-        let ok_payload = r#"{"accountid":"a","iat":1000}"#;
-        assert!(v.verify(&forge(HEADER, ok_payload, KEY), now).is_ok());
-        assert_eq!(kind(&forge(r#"{"alg":"none"}"#, ok_payload, KEY)), ErrorKind::BadSignature);
-        assert_eq!(kind(&forge(r#"{"alg":"HS512"}"#, ok_payload, KEY)), ErrorKind::BadSignature);
-        assert_eq!(kind(&forge(r#"{"typ":"JWT"}"#, ok_payload, KEY)), ErrorKind::BadSignature);
-        let unsigned =
-            format!("{}.{}.", base64url_encode(r#"{"alg":"none"}"#), base64url_encode(ok_payload));
-        assert_eq!(kind(&unsigned), ErrorKind::BadSignature);
-        assert_eq!(kind(&forge(HEADER, r#"{"accountid":"a"}"#, KEY)), ErrorKind::Malformed);
-        assert_eq!(kind(&forge(HEADER, r#"{"iat":1000}"#, KEY)), ErrorKind::Malformed);
-        assert_eq!(
-            kind(&forge(HEADER, r#"{"accountid":"a","iat":"1000"}"#, KEY)),
-            ErrorKind::Malformed
-        );
-        assert_eq!(kind(&forge(HEADER, r#"[1]"#, KEY)), ErrorKind::Malformed);
-        assert_eq!(kind("a.b"), ErrorKind::Malformed);
-        assert_eq!(kind("a.b.c.d"), ErrorKind::Malformed);
-        // Shape comes before signature.
-        assert_eq!(kind(&forge(HEADER, r#"{"accountid":"a"}"#, "wrong")), ErrorKind::Malformed);
-        // Nested account and fractional iat.
-        assert!(
-            v.verify(&forge(HEADER, r#"{"account":{"external_id":7},"iat":1000.9}"#, KEY), now)
-                .is_ok()
-        );
-    }
-
-    #[test]
-    fn time_rules() {
-        let v = JwtVerifier::new(KEY);
-        let kind = |payload: &str, now: i64| {
-            v.verify(&forge(HEADER, payload, KEY), UnixTime::from_secs(now))
-                .map(|_| ())
-                .map_err(|e| e.error_kind())
-        };
-        assert_eq!(kind(r#"{"accountid":1,"iat":1000}"#, 1300), Ok(()));
-        assert_eq!(kind(r#"{"accountid":1,"iat":1000}"#, 1301), Err(ErrorKind::Expired));
-        assert_eq!(kind(r#"{"accountid":1,"iat":1000,"exp":1100}"#, 1101), Err(ErrorKind::Expired));
-        assert_eq!(kind(r#"{"accountid":1,"iat":1000,"exp":1100}"#, 1100), Ok(()));
-        assert_eq!(kind(r#"{"accountid":1,"iat":1061}"#, 1000), Err(ErrorKind::NotYetValid));
-        assert_eq!(
-            kind(r#"{"accountid":1,"iat":1000,"nbf":1061}"#, 1000),
-            Err(ErrorKind::NotYetValid)
-        );
-        assert_eq!(kind(r#"{"accountid":1,"iat":1000,"nbf":1060}"#, 1000), Ok(()));
-        // Bad signature beats expiry.
-        let stale = forge(HEADER, r#"{"accountid":1,"iat":1}"#, "wrong");
-        assert_eq!(
-            v.verify(&stale, UnixTime::from_secs(99_999)).unwrap_err().error_kind(),
-            ErrorKind::BadSignature
-        );
-    }
-
-    #[test]
-    fn header_constant_is_the_encoded_header() {
-        assert_eq!(partner_core::encoding::base64url_encode(HEADER), HEADER_B64);
-    }
-
-    #[test]
-    fn signer_sets_iat_and_exp() {
-        let s = JwtSigner::new(KEY);
-        let t = s
-            .sign(
-                &JwtClaims::flat("a").expires_in(Duration::from_secs(60)),
-                UnixTime::from_secs(500),
-            )
-            .unwrap();
-        let v = JwtVerifier::new(KEY).verify(&t, UnixTime::from_secs(500)).unwrap();
+    fn signer_sets_iat_and_exp_and_replaces_given_ones() {
+        let s = JwtSigner::new(KEY).unwrap();
+        let claims = JwtClaims::flat("a")
+            .claim("iat", json!(1))
+            .claim("exp", json!(2))
+            .expires_in(Duration::from_secs(60));
+        let t = s.sign(&claims, UnixTime::from_secs(500)).unwrap();
+        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(500)).unwrap();
         assert_eq!(
             (v.claims()["iat"].as_i64(), v.claims()["exp"].as_i64()),
             (Some(500), Some(560))
         );
+        // No exp unless asked.
+        let t = s.sign(&JwtClaims::flat("a"), UnixTime::from_secs(500)).unwrap();
+        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(500)).unwrap();
+        assert!(v.claim("exp").is_none());
         assert!(
             !format!("{:?}", JwtClaims::flat(1).credential("api_key", "sekrit")).contains("sekrit")
         );
+        assert!(!format!("{s:?}").contains(KEY));
+    }
+
+    #[test]
+    fn sign_map_needs_a_numeric_iat() {
+        let s = JwtSigner::new(KEY).unwrap();
+        let mut claims = Map::new();
+        claims.insert("accountid".into(), json!("a"));
+        assert!(matches!(s.sign_map(&claims), Err(Error::Malformed(_))));
+        claims.insert("iat".into(), json!("10"));
+        assert!(matches!(s.sign_map(&claims), Err(Error::Malformed(_))));
+        claims.insert("iat".into(), json!(10));
+        let t = s.sign_map(&claims).unwrap();
+        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(10)).unwrap();
+        assert_eq!(v.claims(), &claims);
     }
 }

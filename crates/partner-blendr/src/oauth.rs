@@ -4,12 +4,15 @@
 
 use std::time::Duration;
 
+use std::fmt;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use partner_core::encoding::{form_encode, raw_pairs};
 use partner_core::{Secret, UnixTime};
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::jwt::sign_compact;
+use crate::jwt::{encode_hs256, hs256_encoding_key};
 
 /// The only redirect URI Blendr uses for the silent flow.
 pub const BLENDR_CALLBACK: &str = "https://auth.blendr.io/callback";
@@ -62,37 +65,59 @@ impl IdTokenUser {
 /// Your authorization server's side of Blendr's silent flow.
 ///
 /// ```
+/// use partner_blendr::Error;
 /// use partner_blendr::oauth::SilentFlow;
 ///
-/// let flow = SilentFlow::new("blendr-client", "client-secret", "https://app.example.com");
+/// let flow = SilentFlow::new("blendr-client", "client-secret", "https://app.example.com")?;
 /// let req = flow
-///     .parse_authorize("response_type=code&client_id=blendr-client&redirect_uri=https%3A%2F%2Fauth.blendr.io%2Fcallback&prompt=none&state=xyz")
-///     .unwrap();
+///     .parse_authorize("response_type=code&client_id=blendr-client&redirect_uri=https%3A%2F%2Fauth.blendr.io%2Fcallback&prompt=none&state=xyz")?;
 /// assert_eq!(flow.approve(&req, "c0de"), "https://auth.blendr.io/callback?code=c0de&state=xyz");
 /// assert_eq!(flow.login_required(&req), "https://auth.blendr.io/callback?error=login_required&state=xyz");
+/// assert!(matches!(SilentFlow::new("blendr-client", "", "https://app.example.com"), Err(Error::EmptyKey)));
+/// # Ok::<(), Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SilentFlow {
     client_id: String,
-    client_secret: Secret,
+    client_secret: EncodingKey,
+    header: Header,
     issuer: String,
     redirect_uri: String,
+}
+
+impl fmt::Debug for SilentFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SilentFlow")
+            .field("client_id", &self.client_id)
+            .field("issuer", &self.issuer)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SilentFlow {
     /// The flow for Blendr's `client_id` on your server, signing id tokens
     /// with `client_secret` (HS256) and naming `issuer` as their `iss`.
+    ///
+    /// [`Error::EmptyKey`] when `client_secret` is empty, and
+    /// [`Error::Malformed`] when `client_id` is.
     pub fn new(
         client_id: impl Into<String>,
         client_secret: impl Into<Secret>,
         issuer: impl Into<String>,
-    ) -> Self {
-        SilentFlow {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
+    ) -> Result<Self, Error> {
+        let client_secret = hs256_encoding_key(client_secret)?;
+        let client_id = client_id.into();
+        if client_id.is_empty() {
+            return Err(Error::Malformed("client id is empty"));
+        }
+        Ok(SilentFlow {
+            client_id,
+            client_secret,
+            header: Header::new(Algorithm::HS256),
             issuer: issuer.into(),
             redirect_uri: BLENDR_CALLBACK.to_owned(),
-        }
+        })
     }
 
     /// Accepts another exact redirect URI (a fake's callback in tests).
@@ -177,9 +202,7 @@ impl SilentFlow {
         if let Some(email) = &user.email {
             claims.insert("email".into(), Value::from(email.as_str()));
         }
-        let payload =
-            serde_json::to_vec(&claims).map_err(|_| Error::Malformed("claims do not serialise"))?;
-        Ok(sign_compact(self.client_secret.expose(), &payload))
+        encode_hs256(&self.header, &claims, &self.client_secret)
     }
 }
 
@@ -189,7 +212,19 @@ mod tests {
     use partner_core::{ErrorKind, HasErrorKind};
 
     fn flow() -> SilentFlow {
-        SilentFlow::new("cid", "secret", "https://app.example.com")
+        SilentFlow::new("cid", "secret", "https://app.example.com").unwrap()
+    }
+
+    #[test]
+    fn empty_client_secret_or_id_is_refused() {
+        let err = SilentFlow::new("cid", "", "https://app.example.com").unwrap_err();
+        assert!(matches!(err, Error::EmptyKey));
+        assert_eq!(err.error_kind(), ErrorKind::Malformed);
+        assert!(matches!(
+            SilentFlow::new("", "secret", "https://app.example.com"),
+            Err(Error::Malformed(_))
+        ));
+        assert!(!format!("{:?}", flow()).contains("secret"));
     }
 
     #[test]
@@ -210,29 +245,35 @@ mod tests {
         assert_eq!(kind(format!("{base}&state=s2")), ErrorKind::Malformed);
     }
 
+    // A standard JWT library (jsonwebtoken, with its default checks of exp,
+    // audience and issuer) accepts the id token; another key does not.
     #[test]
     fn id_token_is_verifiable_hs256() {
+        use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+        // jsonwebtoken checks exp against the system clock: issue it now.
+        let now = partner_core::Clock::unix_time(&partner_core::SystemClock);
         let t = flow()
             .issue_id_token(
                 &IdTokenUser::new("u-1").name("Jo").email("jo@x.test"),
-                UnixTime::from_secs(100),
+                now,
                 Duration::from_secs(600),
             )
             .unwrap();
-        let mut parts = t.split('.');
-        let header = partner_core::encoding::base64url_decode(parts.next().unwrap()).unwrap();
-        assert_eq!(header, br#"{"alg":"HS256","typ":"JWT"}"#);
-        let payload: Value = serde_json::from_slice(
-            &partner_core::encoding::base64url_decode(parts.next().unwrap()).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(payload["aud"], "cid");
-        assert_eq!(payload["exp"], 700);
+        assert_eq!(decode_header(&t).unwrap().alg, Algorithm::HS256);
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&["cid"]);
+        validation.set_issuer(&["https://app.example.com"]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
+        let payload =
+            decode::<Value>(&t, &DecodingKey::from_secret(b"secret"), &validation).unwrap().claims;
+        assert_eq!(payload["sub"], "u-1");
         assert_eq!(payload["email"], "jo@x.test");
-        let signed = &t[..t.rfind('.').unwrap()];
-        let sig = partner_core::encoding::base64url_decode(parts.next().unwrap()).unwrap();
-        assert!(
-            partner_core::crypto::verify_hmac_sha256(b"secret", signed.as_bytes(), &sig).is_ok()
-        );
+        assert_eq!(payload["exp"].as_i64(), Some(now.as_secs() + 600));
+        let wrong = decode::<Value>(&t, &DecodingKey::from_secret(b"other"), &validation);
+        assert!(wrong.is_err());
+        assert!(matches!(
+            flow().issue_id_token(&IdTokenUser::new(""), now, Duration::from_secs(1)),
+            Err(Error::Malformed(_))
+        ));
     }
 }

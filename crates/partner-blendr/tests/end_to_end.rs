@@ -6,12 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use partner_blendr::api::BlendRun;
 use partner_blendr::fake::{FakeHub, RunningHub};
 use partner_blendr::{
-    BlendrClient, Clock, Error, FixedClock, Guid, HashLinkSigner, Hub, JwtClaims, JwtSigner,
-    SsoPage, SsoParams,
+    BlendrClient, Clock, Error, ErrorKind, FixedClock, Guid, HasErrorKind, HashLinkSigner, Hub,
+    JwtClaims, JwtSigner, SsoPage, SsoParams,
 };
 use partner_core::encoding::form_encode;
 
@@ -28,6 +28,7 @@ async fn hub(clock: Arc<FixedClock>) -> RunningHub {
         .account("acme", "ACME")
         .blend("acme", "blend-1", "Sync CRM")
         .blend("acme", "blend-2", "Nightly")
+        .allow_params(["note"])
         .start(0)
         .await
         .unwrap()
@@ -47,13 +48,13 @@ async fn hash_link_logs_in_once_and_refuses_tampering_expiry_and_replay() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let fake = hub(clock.clone()).await;
     let site = Hub::from_base_url(&fake.base_url()).unwrap();
-    let signer = HashLinkSigner::new(KEY);
+    let signer = HashLinkSigner::new(KEY).unwrap();
     let params = SsoParams::new("new-co")
         .unwrap()
         .account_name("New & Co")
         .user_name("Zoë ~*+")
         .user_email("z@new.co");
-    let link = signer.link(&site, &SsoPage::Home, &params, clock.unix_time());
+    let link = signer.link(&site, &SsoPage::Home, &params, clock.unix_time()).unwrap();
 
     let (status, body) = get(&link.as_str().replace("Zo%C3%AB", "Zo%C3%AC")).await;
     assert_eq!(
@@ -68,7 +69,7 @@ async fn hash_link_logs_in_once_and_refuses_tampering_expiry_and_replay() {
 
     assert_eq!(get(link.as_str()).await, (403, "sso refused: already used\n".to_owned()));
 
-    let old = signer.link(&site, &SsoPage::Home, &params, clock.unix_time());
+    let old = signer.link(&site, &SsoPage::Home, &params, clock.unix_time()).unwrap();
     clock.advance(Duration::from_secs(301));
     assert_eq!(get(old.as_str()).await, (403, "sso refused: expired\n".to_owned()));
     assert_eq!(fake.logins(), 1);
@@ -79,7 +80,7 @@ async fn jwt_link_and_direct_links() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let fake = hub(clock.clone()).await;
     let site = Hub::from_base_url(&fake.base_url()).unwrap();
-    let jwt = JwtSigner::new(KEY);
+    let jwt = JwtSigner::new(KEY).unwrap();
     let claims = JwtClaims::flat("acme").account_name("ACME").credential("api_key", "cust-key");
     let template = SsoPage::Template(Guid::new("tpl-2").unwrap());
     let (status, body) =
@@ -111,6 +112,7 @@ async fn jwt_link_and_direct_links() {
         404
     );
     let forged = JwtSigner::new("not the key")
+        .unwrap()
         .link(&site, &SsoPage::Home, &claims, clock.unix_time())
         .unwrap();
     assert_eq!(get(forged.as_str()).await.0, 403);
@@ -156,6 +158,8 @@ async fn post_form_submits_like_a_browser() {
         .extra("note", "two\nlines")
         .unwrap();
     let html = HashLinkSigner::new(KEY)
+        .unwrap()
+        .allow_params(["note"])
         .post_form(&site, &SsoPage::Home, &params, clock.unix_time(), Some("n0nce"))
         .unwrap();
     assert!(!html.contains("<script>alert"));
@@ -166,24 +170,29 @@ async fn post_form_submits_like_a_browser() {
     assert_eq!(action, format!("{}/sso", fake.base_url()));
     assert_eq!(fields.iter().find(|(k, _)| k == "note").unwrap().1, "two\r\nlines");
     let body = form_encode(&fields);
-    let response = browser()
-        .post(&action)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let post = |body: String| {
+        browser()
+            .post(&action)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let response = post(body.clone()).await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     // The same body again is a replay.
-    let again = browser().post(&action).body(body).send().await.unwrap();
+    let again = post(body).await.unwrap();
     assert_eq!(again.status(), 403);
+    assert_eq!(again.text().await.unwrap(), "sso refused: already used\n");
+    assert_eq!(fake.logins(), 1);
 
     let jwt_html = JwtSigner::new(KEY)
+        .unwrap()
         .post_form(&site, &SsoPage::Home, &JwtClaims::flat("acme"), clock.unix_time(), None)
         .unwrap();
     let (action, fields) = form_fields(&jwt_html);
     let response = browser().post(&action).body(form_encode(&fields)).send().await.unwrap();
     assert_eq!(response.status(), 200);
+    assert_eq!(fake.logins(), 2);
 }
 
 fn api(fake: &RunningHub, clock: &Arc<FixedClock>) -> BlendrClient {
@@ -265,4 +274,131 @@ async fn accounts_and_blends() {
     let bad = BlendrClient::builder(APP, "wrong").base_url(fake.api_base_url()).build().unwrap();
     assert!(matches!(bad.account("acme").await, Err(Error::Rejected { status: 401, .. })));
     assert!(BlendrClient::builder(APP, KEY).base_url("http://api.blendr.example").build().is_err());
+}
+
+// Finding: empty keys failed open. A client, a fake and every signer or
+// verifier refuse an empty key with the typed error.
+#[tokio::test]
+async fn empty_keys_are_refused_by_the_client_and_the_fake() {
+    let err = BlendrClient::builder(APP, "").build().unwrap_err();
+    assert!(matches!(err, Error::EmptyKey), "{err:?}");
+    assert_eq!(err.error_kind(), ErrorKind::Malformed);
+    assert!(matches!(BlendrClient::builder("", KEY).build(), Err(Error::Malformed(_))));
+    let err = FakeHub::builder().credentials(APP, "").start(0).await.unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+// Finding: credentials in plain hash links. A link correctly signed with
+// the partner key (with the raw hash primitive, as a hand-made or foreign
+// signer would) but carrying an undeclared name is refused by the hub, and
+// creates no session; a declared non-secret name is accepted.
+#[tokio::test]
+async fn fake_hub_refuses_undeclared_names_in_hash_links() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = FakeHub::builder()
+        .credentials(APP, KEY)
+        .clock(clock.clone())
+        .allow_params(["plan"])
+        .start(0)
+        .await
+        .unwrap();
+    let signer = HashLinkSigner::new(KEY).unwrap();
+    for credential in
+        ["apikey", "access_key", "client_key", "pwd", "auth", "session", "passphrase", "otp"]
+    {
+        let query = format!("accountid=acme&{credential}=secret-value&timestamp=1700000000");
+        let url = format!("{}/sso?{query}&hash={}", fake.base_url(), signer.hash(&query));
+        let (status, body) = get(&url).await;
+        assert_eq!(status, 403, "{credential}");
+        assert!(body.contains("neither documented nor declared"), "{credential}: {body}");
+        assert!(!body.contains("secret-value"));
+        // The POST form of the same handoff too.
+        let posted = browser()
+            .post(format!("{}/sso", fake.base_url()))
+            .body(format!("{query}&hash={}", signer.hash(&query)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 403, "{credential}");
+    }
+    assert_eq!(fake.logins(), 0);
+    let site = Hub::from_base_url(&fake.base_url()).unwrap();
+    let params = SsoParams::new("acme").unwrap().extra("plan", "pro").unwrap();
+    assert!(matches!(
+        signer.link(&site, &SsoPage::Home, &params, clock.unix_time()),
+        Err(Error::UndeclaredParameter)
+    ));
+    let link = signer
+        .allow_params(["plan"])
+        .link(&site, &SsoPage::Home, &params, clock.unix_time())
+        .unwrap();
+    assert_eq!(get(link.as_str()).await.0, 200);
+    assert_eq!(fake.logins(), 1);
+}
+
+// Finding: dot segments reached the wire. Ids that a URL parser would turn
+// into another path are refused before anything is sent: the fake counts
+// no request at all.
+#[tokio::test]
+async fn ids_that_would_change_the_path_are_refused_before_sending() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let client = api(&fake, &clock);
+    let guid = Guid::new("blend-1").unwrap();
+    let run = BlendRun::new(true, serde_json::Map::new());
+    for bad in ["..", ".", "", "\t..", "..\t", "\n..", "a\nb", "\r", "\u{7f}"] {
+        let unsafe_input =
+            |r: Result<(), Error>| matches!(&r, Err(e) if e.error_kind() == ErrorKind::UnsafeInput);
+        assert!(unsafe_input(client.delete_account(bad).await), "delete_account({bad:?})");
+        assert!(unsafe_input(client.account(bad).await.map(|_| ())), "account({bad:?})");
+        assert!(unsafe_input(client.blend(bad, &guid).await.map(|_| ())), "blend({bad:?})");
+        assert!(
+            unsafe_input(client.run_blend(bad, &guid, &run).await.map(|_| ())),
+            "run_blend({bad:?})"
+        );
+        let first: Vec<Result<_, Error>> = client.blends(bad).collect().await;
+        assert_eq!(first.len(), 1, "blends({bad:?}) ends after its error");
+        assert!(unsafe_input(first.into_iter().next().unwrap().map(|_| ())), "blends({bad:?})");
+    }
+    assert_eq!(fake.requests(), 0, "nothing reached the server");
+    assert_eq!(fake.account_ids(), ["acme"], "no account was deleted");
+    // The client still works afterwards.
+    assert_eq!(client.account("acme").await.unwrap().external_id, "acme");
+    assert_eq!(fake.requests(), 1);
+}
+
+// Odd but legal ids each arrive as exactly one path segment, decoded back
+// to the id (the fake's router matches one segment and decodes it).
+#[tokio::test]
+async fn odd_but_legal_ids_arrive_as_one_segment() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let ids =
+        ["a/b", "a b", "é", "...", "a%2Fb", "..a", "?x#y", "a\\b", "%2e%2e", "~!$&'()*+,;=:@"];
+    let mut builder = FakeHub::builder().credentials(APP, KEY).clock(clock.clone());
+    for id in ids {
+        builder =
+            builder.account(id, format!("name of {id}")).blend(id, "g-1", format!("blend of {id}"));
+    }
+    // Accounts that a wrong path could reach instead.
+    builder = builder.account("a", "A").account("b", "B").account("x", "X");
+    let fake = builder.start(0).await.unwrap();
+    let client = api(&fake, &clock);
+    let guid = Guid::new("g-1").unwrap();
+    for id in ids {
+        let account = client.account(id).await.unwrap();
+        assert_eq!(
+            (account.external_id.as_str(), account.name.as_str()),
+            (id, format!("name of {id}").as_str())
+        );
+        let blends: Vec<_> = client.blends(id).try_collect().await.unwrap();
+        assert_eq!(blends.len(), 1, "{id}");
+        assert_eq!(client.blend(id, &guid).await.unwrap().name, format!("blend of {id}"));
+        let run = client.run_blend(id, &guid, &BlendRun::new(false, serde_json::Map::new())).await;
+        assert_eq!(run.unwrap()["data"]["status"], "completed", "{id}");
+    }
+    client.delete_account("a/b").await.unwrap();
+    let left = fake.account_ids();
+    assert!(!left.contains(&"a/b".to_owned()));
+    assert!(left.contains(&"a".to_owned()) && left.contains(&"b".to_owned()));
+    assert_eq!(left.len(), ids.len() + 3 - 1);
 }

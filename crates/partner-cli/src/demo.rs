@@ -184,7 +184,7 @@ async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
         }
     })
     .await?;
-    let customer = app.for_customer(asked.consumer_key.clone());
+    let customer = app.for_customer(asked.consumer_key.clone()).map_err(|_| ())?;
     rec.step("signed GET /me", async {
         let me: Value = customer.get("/me").await.map_err(e)?;
         Ok(format!("nichandle {}", me["nichandle"]))
@@ -361,9 +361,9 @@ async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
         .await?;
     let hub = Hub::from_base_url(&fake.base_url()).map_err(|_| ())?;
     let now = partner_core::SystemClock.unix_time();
-    let signer = HashLinkSigner::new(KEY);
+    let signer = HashLinkSigner::new(KEY).map_err(|_| ())?;
     let params = SsoParams::new("acme").map_err(|_| ())?.account_name("ACME").user_name("Jo Smith");
-    let link = signer.link(&hub, &SsoPage::Home, &params, now);
+    let link = signer.link(&hub, &SsoPage::Home, &params, now).map_err(|_| ())?;
     rec.step("hash link logs in", async {
         let r = browser()?.get(link.as_str()).send().await.map_err(e)?;
         if r.status() == 200 {
@@ -376,7 +376,8 @@ async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
     rec.step("JWT link (with a credential) logs in", async {
         let claims =
             JwtClaims::flat("acme").account_name("ACME").credential("api_key", "customer-key");
-        let jwt = JwtSigner::new(KEY).link(&hub, &SsoPage::Home, &claims, now).map_err(e)?;
+        let jwt =
+            JwtSigner::new(KEY).map_err(e)?.link(&hub, &SsoPage::Home, &claims, now).map_err(e)?;
         let r = browser()?.get(jwt.as_str()).send().await.map_err(e)?;
         if r.status() == 200 {
             Ok("200 logged in as acme".to_owned())
@@ -388,6 +389,7 @@ async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
     rec.step("tampered link is refused", async {
         let tampered = signer
             .link(&hub, &SsoPage::Home, &SsoParams::new("acme").map_err(e)?.user_name("x"), now)
+            .map_err(e)?
             .into_string()
             .replace("username=x", "username=y");
         let r = browser()?.get(tampered).send().await.map_err(e)?;

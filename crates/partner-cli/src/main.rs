@@ -24,7 +24,11 @@ Examples:
   partner ovhcloud sign --method GET --url https://eu.api.ovh.com/1.0/me --explain
   partner blendr verify 'https://acme.admin.blendr.io/sso?accountid=1&timestamp=..&hash=..'
 
-Secrets are read from environment variables or files, never from the command line.")]
+Secrets (keys, tokens, UIDs) are read from an environment variable or a file, never
+from the command line. A key file may end with one line break (LF or CRLF), which is
+removed; nothing else is trimmed, so a key with spaces at either end is used as is.
+A variable is used exactly as set. An empty or white-space-only key is refused
+(exit 2): anyone can sign with an empty key.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -43,27 +43,40 @@ pub fn red(text: &str) -> String {
 }
 
 /// Reads a secret from `file`, else the variable `env`, else `default_env`.
+///
+/// A file loses one trailing line break (LF or CRLF) and nothing else; a
+/// variable is taken as set. Empty or white-space-only is refused (exit 2).
+/// `partner --help` states the same rules.
 pub fn read_secret(
     file: Option<&PathBuf>,
     env: Option<&str>,
     default_env: &str,
     what: &str,
 ) -> Result<Secret, CliError> {
-    if let Some(path) = file {
+    let (text, from) = if let Some(path) = file {
         let text = std::fs::read_to_string(path).map_err(|e| {
             CliError::usage(format!("cannot read the {what} from {}: {e}", path.display()))
         })?;
-        let text = text.strip_suffix('\n').unwrap_or(&text);
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        return Ok(Secret::from(text));
+        let text =
+            text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+        (text.to_owned(), format!("the file {}", path.display()))
+    } else {
+        let name = env.unwrap_or(default_env);
+        match std::env::var(name) {
+            Ok(v) => (v, format!("the variable {name}")),
+            Err(_) => {
+                return Err(CliError::usage(format!(
+                    "no {what}: set {name} (or pass a --*-env NAME or --*-file PATH option for it)"
+                )));
+            }
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(CliError::usage(format!(
+            "the {what} in {from} is empty or white space only; an empty key is refused"
+        )));
     }
-    let name = env.unwrap_or(default_env);
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => Ok(Secret::from(v)),
-        _ => Err(CliError::usage(format!(
-            "no {what}: set {name} (or pass a --*-env NAME or --*-file PATH option for it)"
-        ))),
-    }
+    Ok(Secret::from(text))
 }
 
 /// The current Unix time, or `--now` when given (for reproducible checks).

@@ -24,35 +24,35 @@ fn refused(err: &(impl std::fmt::Display + HasErrorKind)) -> CliError {
 pub enum OvhCommand {
     /// Compute X-Ovh-Signature for a request.
     #[command(
-        after_help = "Example:\n  OVH_APPLICATION_SECRET=... OVH_CONSUMER_KEY=... \\\n    partner ovhcloud sign --method GET --url https://eu.api.ovh.com/1.0/me --timestamp 1457018875 --explain"
+        after_help = "Example:\n  partner ovhcloud sign --app-secret-file ovh-app.secret --consumer-key-file ovh-ck.secret \\\n    --method GET --url https://eu.api.ovh.com/1.0/me --timestamp 1457018875 --explain\n\nThe secrets come from OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY unless a file or another variable is named."
     )]
     Sign {
         /// HTTP method.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         method: String,
         /// The absolute URL exactly as sent, query included.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         url: String,
         /// The body exactly as sent (default empty).
-        #[arg(long, conflicts_with = "body_file")]
+        #[arg(long, conflicts_with = "body_file", allow_hyphen_values = true)]
         body: Option<String>,
         /// Read the body from this file, byte for byte.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         body_file: Option<PathBuf>,
         /// Unix time signed (default now; mind the server's time delta).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         timestamp: Option<i64>,
         /// Environment variable of the application secret (default OVH_APPLICATION_SECRET).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
         app_secret_env: Option<String>,
         /// File of the application secret.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
         app_secret_file: Option<PathBuf>,
         /// Environment variable of the consumer key (default OVH_CONSUMER_KEY).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
         consumer_key_env: Option<String>,
         /// File of the consumer key.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
         consumer_key_file: Option<PathBuf>,
         /// Print the pre-image (secrets redacted) and the headers to send.
         #[arg(long)]
@@ -99,7 +99,8 @@ pub fn ovhcloud(cmd: OvhCommand) -> Result<(), CliError> {
         return Err(CliError::usage("--url must be the absolute URL exactly as sent"));
     }
     let ts = timestamp.unwrap_or_else(|| now_or(None).as_secs());
-    let signature = partner_ovhcloud::sign(&app_secret, &consumer_key, &method, &url, &body, ts);
+    let signature = partner_ovhcloud::sign(&app_secret, &consumer_key, &method, &url, &body, ts)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let pre_image = format!(
         "[application secret, {} bytes]+[consumer key, {} bytes]+{}+{}+{}+{}",
         app_secret.len(),
@@ -133,17 +134,25 @@ pub fn ovhcloud(cmd: OvhCommand) -> Result<(), CliError> {
 pub enum BlendrCommand {
     /// Build a signed hash SSO link.
     #[command(
-        after_help = "Example:\n  BLENDR_API_KEY=... partner blendr link --base-url https://acme.admin.blendr.io/sso \\\n    --param accountid=123 --param username='Jon Smith' --timestamp 1565706663"
+        after_help = "Example:\n  partner blendr link --api-key-file blendr.key --base-url https://acme.admin.blendr.io/sso \\\n    --param accountid=123 --param username='Jon Smith' --param plan=gold --allow-param plan\n\nA hash link carries the documented parameters (accountid, accountname, userid, username,\nuseremail) and only the extra names declared non-secret with --allow-param. Credentials\nnever go in a plain link: put them in a JWT (partner blendr jwt)."
     )]
     Link {
         /// The page URL in full, for example `https://acme.admin.blendr.io/sso`.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         base_url: String,
         /// A parameter as name=value, in order (accountid required).
-        #[arg(long = "param", value_name = "NAME=VALUE", required = true)]
+        #[arg(
+            long = "param",
+            value_name = "NAME=VALUE",
+            required = true,
+            allow_hyphen_values = true
+        )]
         params: Vec<String>,
+        /// Declare NAME a non-secret extra parameter (the documented names need no declaration).
+        #[arg(long = "allow-param", value_name = "NAME", allow_hyphen_values = true)]
+        allow_params: Vec<String>,
         /// Unix time signed (default now).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         timestamp: Option<i64>,
         #[command(flatten)]
         key: ApiKey,
@@ -153,14 +162,14 @@ pub enum BlendrCommand {
     },
     /// Sign an SSO JWT (HS256 with the API key); prints the token.
     #[command(
-        after_help = "Example:\n  BLENDR_API_KEY=... partner blendr jwt --claims '{\"accountid\":123,\"api_key\":\"customer-key\"}'"
+        after_help = "Example:\n  partner blendr jwt --api-key-file blendr.key --claims-file claims.json\n\nclaims.json holds the claims as one JSON object, for example the account and user\nand any credentials for the integration. Claims may carry credentials, so they are\nread from a file (or stdin with -), never from the command line."
     )]
     Jwt {
-        /// The claims as a JSON object (iat is set to now unless given).
-        #[arg(long)]
-        claims: String,
+        /// File of the claims as one JSON object (- for stdin); iat is set to now unless given.
+        #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+        claims_file: PathBuf,
         /// Add exp = iat + this many seconds.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         expires_in: Option<u64>,
         #[command(flatten)]
         key: ApiKey,
@@ -174,16 +183,20 @@ pub enum BlendrCommand {
     )]
     Verify {
         /// A URL, a raw query string, or a JWT.
+        #[arg(allow_hyphen_values = true)]
         input: String,
         /// Unix time to check against (default now).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         now: Option<i64>,
         /// Maximum age in seconds (default 300).
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = 300, allow_hyphen_values = true)]
         max_age: u64,
         /// Maximum future skew in seconds (default 60).
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 60, allow_hyphen_values = true)]
         max_skew: u64,
+        /// Accept NAME as a declared non-secret extra parameter of a hash link.
+        #[arg(long = "allow-param", value_name = "NAME", allow_hyphen_values = true)]
+        allow_params: Vec<String>,
         #[command(flatten)]
         key: ApiKey,
         /// Print JSON.
@@ -196,10 +209,10 @@ pub enum BlendrCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApiKey {
     /// Environment variable of the partner API key (default BLENDR_API_KEY).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     api_key_env: Option<String>,
     /// File of the partner API key.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
     api_key_file: Option<PathBuf>,
 }
 
@@ -218,7 +231,7 @@ impl ApiKey {
 pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
     use partner_blendr::{HashLinkSigner, HashVerifier, JwtVerifier};
     match cmd {
-        BlendrCommand::Link { base_url, params, timestamp, key, json } => {
+        BlendrCommand::Link { base_url, params, allow_params, timestamp, key, json } => {
             let pairs: Vec<(&str, &str)> = params
                 .iter()
                 .map(|p| {
@@ -228,8 +241,14 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                 .collect::<Result<_, _>>()?;
             let ts = UnixTime::from_secs(timestamp.unwrap_or_else(|| now_or(None).as_secs()));
             let link = HashLinkSigner::new(key.read()?)
-                .link_to(&base_url, &pairs, ts)
-                .map_err(|e| CliError::usage(e.to_string()))?;
+                .map(|signer| signer.allow_params(allow_params))
+                .and_then(|signer| signer.link_to(&base_url, &pairs, ts))
+                .map_err(|e| match e {
+                    partner_blendr::Error::UndeclaredParameter => CliError::usage(format!(
+                        "{e} (declare a non-secret name with --allow-param NAME)"
+                    )),
+                    e => CliError::usage(e.to_string()),
+                })?;
             if json {
                 print_json(&json!({"url": link.as_str()}))
             } else {
@@ -237,10 +256,11 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
-        BlendrCommand::Jwt { claims, expires_in, key, json } => {
-            let mut claims: serde_json::Map<String, Value> = match serde_json::from_str(&claims) {
+        BlendrCommand::Jwt { claims_file, expires_in, key, json } => {
+            let text = read_text(&claims_file)?;
+            let mut claims: serde_json::Map<String, Value> = match serde_json::from_str(&text) {
                 Ok(Value::Object(map)) => map,
-                _ => return Err(CliError::usage("--claims must be a JSON object")),
+                _ => return Err(CliError::usage("the claims must be one JSON object")),
             };
             let iat =
                 claims.get("iat").and_then(Value::as_i64).unwrap_or_else(|| now_or(None).as_secs());
@@ -252,7 +272,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                 );
             }
             let token = partner_blendr::JwtSigner::new(key.read()?)
-                .sign_map(&claims)
+                .and_then(|signer| signer.sign_map(&claims))
                 .map_err(|e| CliError::usage(e.to_string()))?;
             if json {
                 print_json(&json!({"jwt": token}))
@@ -261,7 +281,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
             }
             Ok(())
         }
-        BlendrCommand::Verify { input, now, max_age, max_skew, key, json } => {
+        BlendrCommand::Verify { input, now, max_age, max_skew, allow_params, key, json } => {
             let key = key.read()?;
             let now = now_or(now);
             let (age, skew) = (Duration::from_secs(max_age), Duration::from_secs(max_skew));
@@ -274,6 +294,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                 !input.contains(['=', '&', '?']) && input.matches('.').count() == 2;
             if let Some(token) = jwt.or_else(|| looks_like_jwt.then(|| input.clone())) {
                 let v = JwtVerifier::new(key)
+                    .map_err(|e| CliError::usage(e.to_string()))?
                     .with_window(age, skew)
                     .verify(&token, now)
                     .map_err(|e| refused(&e))?;
@@ -281,10 +302,12 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                     print_json(&json!({"valid": true, "kind": "jwt", "claims": v.claims()}))
                 } else {
                     println!("{} jwt for account {}", green("valid"), v.account_id);
-                    print_json(&Value::Object(v.claims()));
+                    print_json(&Value::Object(v.into_claims()));
                 }
             } else {
                 let v = HashVerifier::new(key)
+                    .map_err(|e| CliError::usage(e.to_string()))?
+                    .allow_params(allow_params)
                     .with_window(age, skew)
                     .verify_query(query, now)
                     .map_err(|e| refused(&e))?;
@@ -306,19 +329,19 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
 /// Cloud 66 tools.
 #[derive(Subcommand)]
 pub enum Cloud66Command {
-    /// Decode a multipass callback: the payload, or the precise reason it fails.
+    /// Decode a multipass callback: the payload, or why it fails (with --site-key, the unsigned gem scheme, every decryption failure is one answer).
     #[command(
-        after_help = "Example:\n  CLOUD66_PROVIDER_UID=... partner cloud66 decode --multipass XTqN... --signature f31d... --now 1432052648"
+        after_help = "Examples:\n  partner cloud66 decode --multipass XTqN... --signature f31d... --now 1432052648\n  partner cloud66 decode --site-key my_site_key --key-file gem-api.key --multipass -2qC...\n\nThe provider UID comes from CLOUD66_PROVIDER_UID (with --site-key, the API key from\nCLOUD66_API_KEY) unless --key-file or --key-env names another place."
     )]
     Decode {
         /// The `multipass` parameter as received.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         multipass: String,
         /// The `signature` parameter as received (Cloud 66 scheme).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         signature: Option<String>,
         /// Unix time to check the expiry against (default now).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         now: Option<i64>,
         /// Accept a multipass without `expires`.
         #[arg(long)]
@@ -331,11 +354,11 @@ pub enum Cloud66Command {
     },
     /// Encode a multipass (for tests): a JSON payload, or an identity.
     #[command(
-        after_help = "Example:\n  CLOUD66_PROVIDER_UID=... partner cloud66 encode --payload '{\"email\":\"a@b.co\",\"expires\":\"2030-01-01 00:00:00 UTC\"}'"
+        after_help = "Example:\n  partner cloud66 encode --key-file provider-uid.secret --payload '{\"email\":\"a@b.co\",\"expires\":\"2030-01-01 00:00:00 UTC\"}'"
     )]
     Encode {
         /// The exact JSON text to encrypt.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         payload: String,
         #[command(flatten)]
         keys: Cloud66Keys,
@@ -349,13 +372,13 @@ pub enum Cloud66Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Cloud66Keys {
     /// Use the Ruby gem's scheme with this site key (its API key from --api-key-env / CLOUD66_API_KEY).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     site_key: Option<String>,
     /// Environment variable of the provider UID (default CLOUD66_PROVIDER_UID) or, with --site-key, the API key (default CLOUD66_API_KEY).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     key_env: Option<String>,
     /// File of the provider UID (or of the API key with --site-key).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
     key_file: Option<PathBuf>,
 }
 
@@ -370,7 +393,7 @@ impl Cloud66Keys {
                     "CLOUD66_API_KEY",
                     "API key",
                 )?;
-                Ok(MultipassKeys::entp(site, &api))
+                MultipassKeys::entp(site, &api).map_err(|e| CliError::usage(e.to_string()))
             }
             None => {
                 let uid = read_secret(
@@ -399,7 +422,7 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
                 print_json(&json!({"valid": true, "payload": id.payload()}))
             } else {
                 println!("{} multipass for {}", green("valid"), id.email().unwrap_or("(no email)"));
-                print_json(&Value::Object(id.payload()));
+                print_json(&Value::Object(id.into_payload()));
             }
             Ok(())
         }
@@ -426,23 +449,23 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
 pub enum TeapplixCommand {
     /// Build a signed Launch URL.
     #[command(
-        after_help = "Example:\n  TEAPPLIX_SIGNATURE_KEY=... TEAPPLIX_ACCESS_TOKEN=... partner teapplix launch-url --vhost demo2 --ts 1483257600"
+        after_help = "Example:\n  partner teapplix launch-url --signature-key-file teapplix.key --access-token-file token.txt \\\n    --vhost demo2 --ts 1483257600\n\nThe key and the token come from TEAPPLIX_SIGNATURE_KEY and TEAPPLIX_ACCESS_TOKEN unless\na file or another variable is named."
     )]
     LaunchUrl {
         /// The ClientVHOST from PSObtainToken.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         vhost: String,
         /// Environment variable of the access token (default TEAPPLIX_ACCESS_TOKEN).
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
         access_token_env: Option<String>,
         /// File of the access token.
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
         access_token_file: Option<PathBuf>,
         /// The app's base URL.
-        #[arg(long, default_value = partner_teapplix::DEFAULT_APP_BASE_URL)]
+        #[arg(long, default_value = partner_teapplix::DEFAULT_APP_BASE_URL, allow_hyphen_values = true)]
         base_url: String,
         /// Unix time signed (default now).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         ts: Option<i64>,
         #[command(flatten)]
         key: SignatureKey,
@@ -456,12 +479,13 @@ pub enum TeapplixCommand {
     )]
     Verify {
         /// The absolute Launch URL.
+        #[arg(allow_hyphen_values = true)]
         url: String,
         /// Unix time to check against (default now).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         now: Option<i64>,
         /// Maximum age in seconds (default 1800).
-        #[arg(long, default_value_t = 1800)]
+        #[arg(long, default_value_t = 1800, allow_hyphen_values = true)]
         max_age: u64,
         #[command(flatten)]
         key: SignatureKey,
@@ -475,10 +499,10 @@ pub enum TeapplixCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub struct SignatureKey {
     /// Environment variable of the signature key (default TEAPPLIX_SIGNATURE_KEY).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     signature_key_env: Option<String>,
     /// File of the signature key.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
     signature_key_file: Option<PathBuf>,
 }
 
@@ -515,11 +539,10 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
             let vhost = ClientVhost::new(vhost).map_err(|e| CliError::usage(e.to_string()))?;
             let base = BaseUrl::parse(&base_url).map_err(|e| CliError::usage(e.to_string()))?;
             let ts = now_or(ts);
-            let url = LaunchSigner::new(key.read()?).with_base_url(base).launch_url(
-                &vhost,
-                token.expose_str().unwrap_or_default(),
-                ts,
-            );
+            let url = LaunchSigner::new(key.read()?)
+                .map_err(|e| CliError::usage(e.to_string()))?
+                .with_base_url(base)
+                .launch_url(&vhost, token.expose_str().unwrap_or_default(), ts);
             if json {
                 print_json(&json!({"url": url.as_str()}))
             } else {
@@ -529,6 +552,7 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
         }
         TeapplixCommand::Verify { url, now, max_age, key, json } => {
             let v = LaunchVerifier::new(key.read()?)
+                .map_err(|e| CliError::usage(e.to_string()))?
                 .with_window(Duration::from_secs(max_age), partner_teapplix::DEFAULT_MAX_SKEW)
                 .verify_url(&url, now_or(now))
                 .map_err(|e| refused(&e))?;
@@ -553,31 +577,34 @@ pub enum CheetahCommand {
     )]
     MemberState {
         /// Read the state from this file (default stdin).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         file: Option<PathBuf>,
         /// Wrap the script in a `<script>` element.
         #[arg(long)]
         element: bool,
         /// The CSP nonce of the `<script>` element.
-        #[arg(long, requires = "element")]
+        #[arg(long, requires = "element", allow_hyphen_values = true)]
         nonce: Option<String>,
     },
+}
+
+/// The text of `path`, or of stdin for `-`.
+fn read_text(path: &std::path::Path) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Runs a Cheetah tool.
 pub fn cheetah(cmd: CheetahCommand) -> Result<(), CliError> {
     let CheetahCommand::MemberState { file, element, nonce } = cmd;
-    let text = match file {
-        Some(path) => std::fs::read_to_string(&path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?,
-        None => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
-            s
-        }
-    };
+    let text = read_text(file.as_deref().unwrap_or(std::path::Path::new("-")))?;
     let state: partner_cheetah::MemberState = serde_json::from_str(&text)
         .map_err(|_| CliError::usage("the state must be a JSON object with access_token, refresh_token, sso_error, short_name, full_name (and optionally stl_params_hash)"))?;
     if element {

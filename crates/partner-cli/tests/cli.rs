@@ -135,10 +135,10 @@ fn blendr_link_and_jwt_round_trip_through_verify() {
     let late = partner(&["blendr", "verify", &url, "--now", "1565716663"], &env);
     assert!(stderr(&late).contains("(expired)"));
 
-    let t = partner(
-        &["blendr", "jwt", "--claims", r#"{"accountid":123,"api_key":"k","iat":1700000000}"#],
-        &env,
-    );
+    let claims =
+        TempFile::new("claims.json", br#"{"accountid":123,"api_key":"k","iat":1700000000}"#);
+    let t = partner(&["blendr", "jwt", "--claims-file", claims.path()], &env);
+    assert!(t.status.success(), "{}", stderr(&t));
     let token = stdout(&t).trim().to_owned();
     let v = partner(&["blendr", "verify", &token, "--now", "1700000010", "--json"], &env);
     assert!(v.status.success(), "{}", stderr(&v));
@@ -274,7 +274,7 @@ fn mock_ovhcloud_answers_the_crates_client_and_stops_on_sigterm() {
             .send()
             .await
             .unwrap();
-        app.for_customer(asked.consumer_key).get("/me").await.unwrap()
+        app.for_customer(asked.consumer_key).unwrap().get("/me").await.unwrap()
     });
     assert_eq!(me["nichandle"], "xx1234-ovh");
 
@@ -293,4 +293,259 @@ fn mock_ovhcloud_answers_the_crates_client_and_stops_on_sigterm() {
             panic!("partner mock did not stop on SIGTERM");
         }
     }
+}
+
+/// A file under the target directory with `content`, removed on drop.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, content: &[u8]) -> Self {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("{}-{name}", std::process::id()));
+        std::fs::write(&path, content).unwrap();
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+// Security finding 1: an empty key file verified a link anyone can forge.
+#[test]
+fn empty_or_blank_keys_are_refused_with_exit_2() {
+    let now = "1700000000";
+    let query = format!("accountid=admin&timestamp={now}");
+    let hash = partner_core::encoding::hex_encode(partner_core::crypto::hmac_sha256(
+        b"",
+        query.as_bytes(),
+    ));
+    let url = format!("https://acme.admin.blendr.io/sso?{query}&hash={hash}");
+    for (name, content) in
+        [("empty", &b""[..]), ("newline", b"\n"), ("crlf", b"\r\n"), ("blank", b" \t \n")]
+    {
+        let key = TempFile::new(&format!("key-{name}"), content);
+        let o =
+            partner(&["blendr", "verify", &url, "--now", now, "--api-key-file", key.path()], &[]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stdout(&o));
+        assert!(!stdout(&o).contains("valid"), "{name}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("empty or white space only"), "{err}");
+    }
+    for value in ["", "   ", "\t"] {
+        let o = partner(&["blendr", "verify", &url, "--now", now], &[("BLENDR_API_KEY", value)]);
+        assert_eq!(o.status.code(), Some(2), "{value:?}");
+        assert!(stderr(&o).contains("BLENDR_API_KEY"), "{}", stderr(&o));
+    }
+    // Every tool that reads a key refuses an empty one the same way.
+    let empty = TempFile::new("key-any", b"");
+    for args in [
+        &[
+            "ovhcloud",
+            "sign",
+            "--method",
+            "GET",
+            "--url",
+            "https://eu.api.ovh.com/1.0/me",
+            "--app-secret-file",
+            empty.path(),
+            "--consumer-key-file",
+            empty.path(),
+        ][..],
+        &[
+            "teapplix",
+            "verify",
+            "https://app.teapplix.com/h/a/te/lo.cgi?Action=Launch&pt=t&ts=1&signature=00",
+            "--signature-key-file",
+            empty.path(),
+        ],
+        &["cloud66", "decode", "--multipass", "AAAA", "--key-file", empty.path()],
+        &[
+            "cloud66",
+            "decode",
+            "--multipass",
+            "AAAA",
+            "--site-key",
+            "site",
+            "--key-file",
+            empty.path(),
+        ],
+    ] {
+        let o = partner(args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("empty or white space only"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+// The documented treatment of a key file: one trailing line break goes,
+// nothing else is trimmed.
+#[test]
+fn a_key_file_loses_one_line_break_only() {
+    let env_key = partner(
+        &["teapplix", "launch-url", "--vhost", "demo2", "--ts", "1483257600", "--json"],
+        &[("TEAPPLIX_SIGNATURE_KEY", "Signature Key"), ("TEAPPLIX_ACCESS_TOKEN", "AccessToken")],
+    );
+    let expected: Value = serde_json::from_str(&stdout(&env_key)).unwrap();
+    for (content, same) in [
+        (&b"Signature Key\n"[..], true),
+        (b"Signature Key\r\n", true),
+        (b"Signature Key", true),
+        (b"Signature Key\n\n", false),
+        (b" Signature Key\n", false),
+    ] {
+        let key = TempFile::new("launch-key", content);
+        let o = partner(
+            &[
+                "teapplix",
+                "launch-url",
+                "--vhost",
+                "demo2",
+                "--ts",
+                "1483257600",
+                "--json",
+                "--signature-key-file",
+                key.path(),
+            ],
+            &[("TEAPPLIX_ACCESS_TOKEN", "AccessToken")],
+        );
+        let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(got == expected, same, "{content:?}");
+    }
+}
+
+// Security finding 2: the unsigned gem scheme told bad padding from bad JSON.
+#[test]
+fn entp_decode_gives_one_answer_for_every_decryption_failure() {
+    use partner_core::crypto::hazmat::aes128_cbc_encrypt;
+    let (site, api) = ("my_site_key", "my_super_secret_key_shh");
+    let key: [u8; 16] =
+        partner_core::crypto::sha1(format!("{api}{site}").as_bytes())[..16].try_into().unwrap();
+    let gem = |ct: &[u8]| partner_core::encoding::base64url_encode(ct);
+    let good = aes128_cbc_encrypt(&key, &[0; 16], br#"{"email":"a@b.co","expires":1}"#);
+    let mut bad_padding = good.clone();
+    let n = bad_padding.len();
+    bad_padding[n - 17] ^= 0x01;
+    let tokens = [
+        gem(&aes128_cbc_encrypt(&key, &[0; 16], b"not json")),
+        gem(&aes128_cbc_encrypt(&key, &[0; 16], b"[1,2]")),
+        gem(&bad_padding),
+        gem(&good[..16]),
+    ];
+    let mut answers = Vec::new();
+    for token in &tokens {
+        let o = partner(
+            &["cloud66", "decode", "--site-key", site, "--multipass", token, "--now", "0"],
+            &[("CLOUD66_API_KEY", api)],
+        );
+        assert_eq!(o.status.code(), Some(1));
+        answers.push(stderr(&o));
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert_eq!(
+        answers[0].trim(),
+        "error: multipass signature or decryption failed (bad-signature)"
+    );
+}
+
+// Security finding 7: base64url tokens may begin with `-`.
+#[test]
+fn values_that_begin_with_a_dash_are_accepted() {
+    let o = partner(
+        &[
+            "cloud66",
+            "decode",
+            "--multipass",
+            "-2qCAAAAAAAAAAAAAAAAAA",
+            "--signature",
+            "-00",
+            "--now",
+            "-5",
+        ],
+        &[("CLOUD66_PROVIDER_UID", "3f7a1c9e5b2d4f6081a2c3e4f5061728")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("(bad-signature)"), "{}", stderr(&o));
+    let o = partner(&["teapplix", "verify", "-not-a-url"], &[("TEAPPLIX_SIGNATURE_KEY", "k")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("unexpected argument"));
+}
+
+// Security finding 7: no help text shows a secret on the command line.
+#[test]
+fn help_never_puts_a_secret_on_the_command_line() {
+    let o = partner(&["blendr", "jwt", "--claims", "{}"], &[("BLENDR_API_KEY", "k")]);
+    assert_eq!(o.status.code(), Some(2), "claims come from a file, not the command line");
+    for command in [
+        &["--help"][..],
+        &["blendr", "jwt", "--help"],
+        &["blendr", "link", "--help"],
+        &["blendr", "verify", "--help"],
+        &["ovhcloud", "sign", "--help"],
+        &["cloud66", "decode", "--help"],
+        &["cloud66", "encode", "--help"],
+        &["teapplix", "launch-url", "--help"],
+        &["teapplix", "verify", "--help"],
+        &["cheetah", "member-state", "--help"],
+    ] {
+        let help = stdout(&partner(command, &[]));
+        assert!(help.contains("Example"), "{command:?}");
+        for leak in ["api_key", "apikey", "secret\":", "_KEY=", "_SECRET=", "_UID=", "_TOKEN="] {
+            assert!(!help.contains(leak), "{command:?} shows {leak}: {help}");
+        }
+    }
+}
+
+// Security finding 5: a credential signed into a plain hash link.
+#[test]
+fn hash_links_carry_documented_and_declared_names_only() {
+    let env = [("BLENDR_API_KEY", "saaspartner_api_key")];
+    let link = |extra: &[&str]| {
+        let mut args = vec![
+            "blendr",
+            "link",
+            "--base-url",
+            "https://acme.admin.blendr.io/sso",
+            "--param",
+            "accountid=1",
+            "--timestamp",
+            "1700000000",
+        ];
+        args.extend_from_slice(extra);
+        partner(&args, &env)
+    };
+    for name in [
+        "apikey",
+        "api_key",
+        "access_key",
+        "client_key",
+        "pwd",
+        "auth",
+        "session",
+        "passphrase",
+        "otp",
+        "plan",
+    ] {
+        let param = format!("{name}=secret");
+        let o = link(&["--param", &param]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stdout(&o));
+        assert!(stdout(&o).is_empty(), "{name}: no link is printed");
+        assert!(stderr(&o).contains("--allow-param NAME"), "{name}: {}", stderr(&o));
+    }
+    // Declared non-secret: signed, and the verifier takes it only when declared too.
+    let o = link(&["--param", "plan=gold", "--allow-param", "plan"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let url = stdout(&o).trim().to_owned();
+    let v = partner(&["blendr", "verify", &url, "--now", "1700000000"], &env);
+    assert_eq!(v.status.code(), Some(1), "an undeclared name is refused by the verifier");
+    assert!(stderr(&v).contains("(unsafe-input)"), "{}", stderr(&v));
+    let v =
+        partner(&["blendr", "verify", &url, "--now", "1700000000", "--allow-param", "plan"], &env);
+    assert!(v.status.success(), "{}", stderr(&v));
 }

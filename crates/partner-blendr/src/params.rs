@@ -1,0 +1,206 @@
+//! The parameters of a hash handoff, and which names a hash link may carry.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::Error;
+
+/// The names the vendor documents for a hash link. A link carries these and
+/// only such other names as the caller declares non-secret.
+pub const DOCUMENTED_PARAMS: [&str; 7] =
+    ["accountid", "accountname", "userid", "username", "useremail", "timestamp", "hash"];
+
+/// The documented names that say who signs in: their values are shown by
+/// `Debug` of a verified handoff; every other value is redacted.
+pub(crate) const IDENTITY_PARAMS: [&str; 5] =
+    ["accountid", "accountname", "userid", "username", "useremail"];
+
+/// Names [`SsoParams::extra`] refuses: set by the signer, or by a setter.
+const RESERVED: [&str; 8] =
+    ["hash", "timestamp", "jwt", "accountid", "accountname", "userid", "username", "useremail"];
+
+/// The extra parameter names a signer or verifier was told are not secret.
+///
+/// An allow-list, not a guess: a name is accepted because the caller
+/// declared it, never because it does not look like a credential.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct AllowedParams {
+    declared: Arc<BTreeSet<String>>,
+}
+
+impl AllowedParams {
+    /// Adds `names` to the declared ones.
+    pub(crate) fn extend<I>(&mut self, names: I)
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Arc::make_mut(&mut self.declared).extend(names.into_iter().map(Into::into));
+    }
+
+    /// Whether `name` is documented or declared.
+    pub(crate) fn permits(&self, name: &str) -> bool {
+        DOCUMENTED_PARAMS.contains(&name) || self.declared.contains(name)
+    }
+
+    /// The declared names, sorted.
+    pub(crate) fn declared(&self) -> impl Iterator<Item = &str> {
+        self.declared.iter().map(String::as_str)
+    }
+}
+
+impl fmt::Debug for AllowedParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.declared()).finish()
+    }
+}
+
+/// Who signs in: the account (company) and, optionally, the user.
+///
+/// Built-in setters cover the documented parameters; [`extra`](Self::extra)
+/// adds others, which a signer sends only when they were declared
+/// non-secret with [`HashLinkSigner::allow_params`](crate::HashLinkSigner::allow_params).
+/// Credentials go in a JWT ([`JwtClaims::credential`](crate::JwtClaims::credential)).
+///
+/// `Debug` shows the documented values and only the names of the others.
+///
+/// ```
+/// use partner_blendr::{Error, SsoParams};
+///
+/// let p = SsoParams::new("123")?.account_name("ACME").user_id("456").user_email("jo@acme.test");
+/// assert_eq!(p.pairs().map(|(k, _)| k).collect::<Vec<_>>(), ["accountid", "accountname", "userid", "useremail"]);
+/// let p = p.extra("plan", "pro")?;
+/// assert!(matches!(p.clone().extra("timestamp", "1"), Err(Error::Malformed(_))));
+/// assert!(SsoParams::new("").is_err());
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SsoParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl SsoParams {
+    /// Parameters for `account_id` (required, non-empty).
+    pub fn new(account_id: impl Into<String>) -> Result<Self, Error> {
+        let account_id = account_id.into();
+        if account_id.is_empty() {
+            return Err(Error::Malformed("accountid is empty"));
+        }
+        Ok(SsoParams { pairs: vec![("accountid".to_owned(), account_id)] })
+    }
+
+    fn set(mut self, name: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        match self.pairs.iter_mut().find(|(k, _)| k == name) {
+            Some(pair) => pair.1 = value,
+            None => self.pairs.push((name.to_owned(), value)),
+        }
+        self
+    }
+
+    /// The account's name.
+    pub fn account_name(self, name: impl Into<String>) -> Self {
+        self.set("accountname", name)
+    }
+
+    /// Your id of the user within the account.
+    pub fn user_id(self, id: impl Into<String>) -> Self {
+        self.set("userid", id)
+    }
+
+    /// The user's name.
+    pub fn user_name(self, name: impl Into<String>) -> Self {
+        self.set("username", name)
+    }
+
+    /// The user's e-mail address.
+    pub fn user_email(self, email: impl Into<String>) -> Self {
+        self.set("useremail", email)
+    }
+
+    /// Another parameter. Only its shape is checked here (a non-empty name
+    /// that is not one of the documented or signer-set names, which is
+    /// [`Error::Malformed`]); whether it may be sent is the signer's
+    /// allow-list ([`HashLinkSigner::allow_params`](crate::HashLinkSigner::allow_params)).
+    pub fn extra(self, name: &str, value: impl Into<String>) -> Result<Self, Error> {
+        if name.is_empty() || RESERVED.contains(&name) {
+            return Err(Error::Malformed("extra parameter name is empty or reserved"));
+        }
+        Ok(self.set(name, value))
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        // `new` puts it first and nothing removes it.
+        self.pairs.first().map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The parameters in the order they are sent (`accountid` first).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// `Debug` of name/value pairs: identity values shown, other values redacted.
+pub(crate) fn debug_pairs(
+    f: &mut fmt::Formatter<'_>,
+    type_name: &str,
+    pairs: &[(&str, &str)],
+    timestamp: Option<i64>,
+) -> fmt::Result {
+    let mut s = f.debug_struct(type_name);
+    for (name, value) in pairs.iter().filter(|(k, _)| IDENTITY_PARAMS.contains(k)) {
+        s.field(name, value);
+    }
+    if let Some(ts) = timestamp {
+        s.field("timestamp", &ts);
+    }
+    let others: Vec<&str> = pairs
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| !IDENTITY_PARAMS.contains(k) && !matches!(*k, "timestamp" | "hash"))
+        .collect();
+    s.field("other_params_redacted", &others).finish()
+}
+
+impl fmt::Debug for SsoParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs: Vec<(&str, &str)> = self.pairs().collect();
+        debug_pairs(f, "SsoParams", &pairs, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_is_documented_plus_declared_only() {
+        let mut allowed = AllowedParams::default();
+        for name in DOCUMENTED_PARAMS {
+            assert!(allowed.permits(name), "{name}");
+        }
+        for name in ["plan", "apikey", "locale", "", "jwt", "AccountId"] {
+            assert!(!allowed.permits(name), "{name}");
+        }
+        allowed.extend(["plan", "locale"]);
+        assert!(allowed.permits("plan") && allowed.permits("locale"));
+        assert!(!allowed.permits("Plan") && !allowed.permits("apikey"));
+        assert_eq!(format!("{allowed:?}"), r#"{"locale", "plan"}"#);
+    }
+
+    #[test]
+    fn debug_shows_identity_and_only_names_of_extras() {
+        let p = SsoParams::new("acme")
+            .unwrap()
+            .user_email("jo@acme.test")
+            .extra("session", "s3cr3t-value")
+            .unwrap();
+        let text = format!("{p:?}");
+        assert_eq!(
+            text,
+            r#"SsoParams { accountid: "acme", useremail: "jo@acme.test", other_params_redacted: ["session"] }"#
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! The workspace's Blendr conformance vectors (`tests/vectors/blendr`), run
+//! through this crate's suite: the same run as `cargo xtask conformance
+//! --provider blendr`, without building the other crates.
+#![cfg(feature = "conformance")]
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::Path;
+
+use partner_blendr::conformance::BlendrSuite;
+use partner_core::conformance::{Provider, Suite, run_dirs};
+
+#[test]
+fn every_blendr_vector_passes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/blendr");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    let suites: [&dyn Suite; 1] = [&BlendrSuite];
+    let report = run_dirs(&[dir], Some(Provider::Blendr), &suites).unwrap();
+    let failures: Vec<String> = report
+        .failures()
+        .map(|(case, f)| {
+            format!("{} [{}] expected {} got {}", case.file.display(), case.case, f.expected, f.got)
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every kind of FORMAT.md for blendr has cases here.
+    let kinds: Vec<(String, String)> = report.tallies().into_keys().collect();
+    for kind in ["sso-hash", "sso-link", "sso-verify", "sso-jwt-verify"] {
+        assert!(kinds.iter().any(|(_, k)| k == kind), "no {kind} vector");
+    }
+    assert!(report.passed() >= 40, "only {} cases", report.passed());
+}
