@@ -514,12 +514,6 @@ mod tests {
     use proptest::prelude::*;
     use std::sync::OnceLock;
 
-    fn config() -> ProptestConfig {
-        let cases =
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
-        ProptestConfig { cases, ..ProptestConfig::default() }
-    }
-
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -562,8 +556,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(config())]
-
         // The answers the client reads: a page, an object, `{"data": object}`.
         #[test]
         fn answer_parsers_give_a_typed_error(value in json_value()) {

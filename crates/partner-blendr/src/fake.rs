@@ -622,15 +622,7 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
-    fn config() -> ProptestConfig {
-        let cases =
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
-        ProptestConfig { cases, ..ProptestConfig::default() }
-    }
-
     proptest! {
-        #![proptest_config(config())]
-
         // The fake's own parser of client input (its verifiers have theirs).
         #[test]
         fn page_numbers_are_positive_integers_or_refused(page in prop_oneof!["\\PC{0,22}", any::<i64>().prop_map(|n| n.to_string())]) {

@@ -45,15 +45,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn config() -> ProptestConfig {
-        let cases =
-            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
-        ProptestConfig { cases, ..ProptestConfig::default() }
-    }
-
     proptest! {
-        #![proptest_config(config())]
-
         // The `timestamp` parser of hash links: an optional `-` and 1 to 19
         // digits that fit an i64, nothing else (no `+`, space, exponent).
         #[test]

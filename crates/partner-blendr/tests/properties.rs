@@ -18,11 +18,6 @@ use serde_json::{Map, Value};
 
 const KEY: &str = "property key";
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512);
-    ProptestConfig { cases, ..ProptestConfig::default() }
-}
-
 /// Text that stresses form encoding: any character, and the ones with a
 /// meaning in a query.
 fn text(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
@@ -142,7 +137,8 @@ fn header_object() -> impl Strategy<Value = Map<String, Value>> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    // PROPTEST_CASES overrides this (proptest applies the environment last).
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn hash_link_round_trips(
