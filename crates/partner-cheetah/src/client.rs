@@ -324,9 +324,10 @@ impl CheetahClient {
                 tracing::warn!(error = %err, "cheetah member sso failed");
                 MemberState::failed(match err {
                     Error::Rejected { .. } => "sso_rejected",
-                    Error::Malformed(_) | Error::UnsafeInput(_) | Error::EmptyKey => {
-                        "sso_invalid_response"
-                    }
+                    Error::Malformed(_)
+                    | Error::UnsafeInput(_)
+                    | Error::EmptyKey
+                    | Error::Core(_) => "sso_invalid_response",
                     Error::Transport(_) | Error::Timeout => "sso_unavailable",
                 })
             }

@@ -30,6 +30,9 @@ pub enum Error {
     /// The client secret is empty.
     #[error("key is empty")]
     EmptyKey,
+    /// Another error of `partner-core`, with its own kind.
+    #[error(transparent)]
+    Core(partner_core::Error),
     /// The request did not complete.
     #[cfg(feature = "client")]
     #[error("transport error: {0}")]
@@ -54,6 +57,7 @@ impl HasErrorKind for Error {
             Error::Rejected { .. } => ErrorKind::Rejected,
             Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
             Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
+            Error::Core(err) => err.error_kind(),
             #[cfg(feature = "client")]
             Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
         }
@@ -66,9 +70,32 @@ impl From<partner_core::Error> for Error {
             partner_core::Error::UnsafeInput(what) => Error::UnsafeInput(what),
             partner_core::Error::Malformed(what) => Error::Malformed(what),
             partner_core::Error::EmptyKey => Error::EmptyKey,
-            // Nothing here verifies signatures or time: any other core error
-            // is an input this crate cannot use.
-            _ => Error::Malformed("invalid setting"),
+            // Any other core error keeps its own kind.
+            other => Error::Core(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
         }
     }
 }

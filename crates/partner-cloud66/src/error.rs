@@ -69,6 +69,9 @@ pub enum Error {
     /// A key (UID half, site key, API key, client secret, token) is empty.
     #[error("key is empty")]
     EmptyKey,
+    /// Another error of `partner-core`, with its own kind.
+    #[error(transparent)]
+    Core(partner_core::Error),
     /// The multipass was already used.
     #[error("multipass already used")]
     Replayed,
@@ -126,6 +129,7 @@ impl HasErrorKind for Error {
             Error::BadSignature | Error::StateMismatch => ErrorKind::BadSignature,
             Error::Expired => ErrorKind::Expired,
             Error::ExpiresTooFarAhead => ErrorKind::NotYetValid,
+            Error::Core(err) => err.error_kind(),
             Error::Replayed => ErrorKind::Replayed,
             Error::ReplayGuardFull
             | Error::Provision(_)
@@ -148,13 +152,11 @@ impl From<partner_core::Error> for Error {
             Core::UnsafeInput(what) => Error::UnsafeInput(what),
             Core::EmptyKey => Error::EmptyKey,
             Core::Expired => Error::Expired,
-            Core::NotYetValid => Error::ExpiresTooFarAhead,
             Core::Replayed => Error::Replayed,
             Core::ReplayGuardFull => Error::ReplayGuardFull,
             Core::BadSignature | Core::Decrypt => Error::BadSignature,
-            // Core's error is non-exhaustive; a kind added there is read as
-            // malformed input until this crate names it.
-            _ => Error::Malformed("unrecognised input"),
+            // Any other core error keeps its own kind.
+            other => Error::Core(other),
         }
     }
 }
@@ -162,6 +164,25 @@ impl From<partner_core::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
+        }
+    }
 
     #[test]
     fn documented_403_texts() {

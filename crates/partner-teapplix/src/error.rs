@@ -60,6 +60,9 @@ pub enum Error {
     /// The signature key or API token is empty.
     #[error("key is empty")]
     EmptyKey,
+    /// Another error of `partner-core`, with its own kind.
+    #[error(transparent)]
+    Core(partner_core::Error),
 }
 
 impl HasErrorKind for Error {
@@ -72,6 +75,7 @@ impl HasErrorKind for Error {
             Error::NotYetValid => ErrorKind::NotYetValid,
             Error::Replayed => ErrorKind::Replayed,
             Error::Rejected { .. } | Error::ReplayGuardFull => ErrorKind::Rejected,
+            Error::Core(err) => err.error_kind(),
             #[cfg(feature = "client")]
             Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
         }
@@ -89,8 +93,33 @@ impl From<partner_core::Error> for Error {
             Core::NotYetValid => Error::NotYetValid,
             Core::Replayed => Error::Replayed,
             Core::ReplayGuardFull => Error::ReplayGuardFull,
-            // BadSignature, Decrypt and anything added later: refuse as a mismatch.
-            _ => Error::BadSignature,
+            Core::BadSignature | Core::Decrypt => Error::BadSignature,
+            // Any other core error keeps its own kind.
+            other => Error::Core(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
         }
     }
 }
