@@ -117,31 +117,3 @@ impl From<partner_core::Error> for Error {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn core_errors_keep_their_kind() {
-        use partner_core::Error as Core;
-        for core in [
-            Core::Malformed("x"),
-            Core::UnsafeInput("x"),
-            Core::BadSignature,
-            Core::Decrypt,
-            Core::Expired,
-            Core::NotYetValid,
-            Core::Replayed,
-            Core::ReplayGuardFull,
-            Core::EmptyKey,
-        ] {
-            let kind = core.error_kind();
-            let ours = Error::from(core);
-            assert_eq!(ours.error_kind(), kind, "{ours:?}");
-            assert!(!matches!(ours, Error::Core(_)), "{ours:?} has its own variant");
-        }
-        assert!(matches!(Error::from(Core::EmptyKey), Error::EmptyKey));
-        assert_eq!(Error::EmptyKey.to_string(), "key is empty");
-    }
-}

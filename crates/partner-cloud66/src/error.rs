@@ -166,25 +166,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn core_errors_keep_their_kind() {
-        use partner_core::Error as Core;
-        for core in [
-            Core::Malformed("x"),
-            Core::UnsafeInput("x"),
-            Core::BadSignature,
-            Core::Decrypt,
-            Core::Expired,
-            Core::NotYetValid,
-            Core::Replayed,
-            Core::ReplayGuardFull,
-            Core::EmptyKey,
-        ] {
-            let kind = core.error_kind();
-            assert_eq!(Error::from(core).error_kind(), kind);
-        }
-    }
-
-    #[test]
     fn documented_403_texts() {
         use ProvisionFailure::*;
         assert_eq!(ProvisionFailure::from_text("link_uid is missing"), LinkUidMissing);

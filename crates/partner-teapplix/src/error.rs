@@ -99,27 +99,3 @@ impl From<partner_core::Error> for Error {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn core_errors_keep_their_kind() {
-        use partner_core::Error as Core;
-        for core in [
-            Core::Malformed("x"),
-            Core::UnsafeInput("x"),
-            Core::BadSignature,
-            Core::Decrypt,
-            Core::Expired,
-            Core::NotYetValid,
-            Core::Replayed,
-            Core::ReplayGuardFull,
-            Core::EmptyKey,
-        ] {
-            let kind = core.error_kind();
-            assert_eq!(Error::from(core).error_kind(), kind);
-        }
-    }
-}
