@@ -25,7 +25,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use partner_core::encoding::form_decode;
-use partner_core::server::LoopbackServer;
+use partner_core::server::{LoopbackServer, ServerLimits};
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::json;
 
@@ -114,12 +114,9 @@ impl FakeStellarBuilder {
             .route("/console/api/sso", post(sso))
             .route("/api/member/profile", get(profile))
             .route("/demo", get(demo))
-            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
         let listener = LoopbackServer::bind(port).await?;
-        let server = LoopbackServer::serve(listener, |listener, stop| async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
-        })?;
+        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
         Ok(RunningStellar { state, server })
     }
 }
@@ -430,14 +427,4 @@ async fn demo(
          </script></body></html>\n"
     ))
     .into_response()
-}
-
-/// Logs each request (method, path, status; never the query, which may
-/// carry tokens) at info level.
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(%method, path, status = response.status().as_u16(), "request");
-    response
 }

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use partner_core::encoding::{form_decode, form_encode};
-use partner_core::server::LoopbackServer;
+use partner_core::server::{LoopbackServer, ServerLimits};
 use partner_core::{Clock, Secret, SystemClock};
 use serde_json::{Value, json};
 
@@ -179,11 +179,8 @@ impl FakeCloud66Builder {
             .route("/api/3/stacks", get(stacks))
             .route("/api/3/stacks/{uid}", get(stack))
             .route("/api/3/stacks/{uid}/deployments", post(redeploy))
-            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let server = LoopbackServer::serve(listener, |listener, stop| async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
-        })?;
+        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
         Ok(RunningCloud66 { state, server })
     }
 }
@@ -521,14 +518,4 @@ async fn redeploy(
     }
     Json(json!({"response": {"ok": true, "message": "Stack queued for redeployment"}}))
         .into_response()
-}
-
-/// Logs each request (method, path, status; never the query, which may
-/// carry tokens) at info level.
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(%method, path, status = response.status().as_u16(), "request");
-    response
 }

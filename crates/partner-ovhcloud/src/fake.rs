@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use partner_core::encoding::form_decode;
-use partner_core::server::LoopbackServer;
+use partner_core::server::{LoopbackServer, ServerLimits};
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::{Value, json};
 
@@ -165,11 +165,8 @@ impl FakeOvhBuilder {
             .route("/auth/oauth2/token", post(oauth2_token))
             .route("/1.0/{*path}", any(api))
             .route("/v2/{*path}", any(api))
-            .layer(axum::middleware::from_fn(log_request))
             .with_state(state.clone());
-        let server = LoopbackServer::serve(listener, |listener, stop| async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
-        })?;
+        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
         Ok(RunningOvh { state, server })
     }
 }
@@ -598,14 +595,4 @@ fn resource(
         }
         _ => not_found(),
     }
-}
-
-/// Logs each request (method, path, status; never the query, which may
-/// carry tokens) at info level.
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(%method, path, status = response.status().as_u16(), "request");
-    response
 }

@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use partner_core::server::LoopbackServer;
+use partner_core::server::{LoopbackServer, ServerLimits};
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::json;
 
@@ -117,7 +117,6 @@ impl FakeTeapplixBuilder {
             .route("/api2/PSObtainToken", get(obtain_token))
             .route("/api2/{method}", get(api2_echo).post(api2_echo))
             .route("/h/{vhost}/te/lo.cgi", get(launch))
-            .layer(axum::middleware::from_fn(log_request))
             .with_state(state))
     }
 
@@ -129,9 +128,7 @@ impl FakeTeapplixBuilder {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
-        let server = LoopbackServer::serve(listener, |listener, stop| async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
-        })?;
+        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
         tracing::debug!(%addr, "fake teapplix listening");
         Ok(RunningFake { server })
     }
@@ -313,14 +310,4 @@ async fn launch(State(state): State<Arc<FakeState>>, uri: Uri) -> Response {
         page,
     )
         .into_response()
-}
-
-/// Logs each request (method, path, status; never the query, which may
-/// carry tokens) at info level.
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(%method, path, status = response.status().as_u16(), "request");
-    response
 }

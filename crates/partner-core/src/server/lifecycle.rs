@@ -1,13 +1,10 @@
-//! A server on 127.0.0.1 with a clean stop: the lifecycle every fake shares
-//! (feature `loopback-server`).
-//!
-//! Binding is always to the loopback address, so a fake can never be reached
-//! from another machine, whatever port it is given.
+//! The lifecycle of a server on 127.0.0.1: bind, serve, stop.
 
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -65,6 +62,35 @@ impl LoopbackServer {
         });
         let task = tokio::spawn(serve(listener, signal));
         Ok(LoopbackServer { addr, stop: Some(stop), task: Some(task) })
+    }
+
+    /// Serves `router` with the limits every fake keeps (see
+    /// [`ServerLimits`](super::ServerLimits)): a bounded number of
+    /// connections, a header-read and keep-alive idle timeout, a timeout on
+    /// each request, and one log line per request (method, path, status;
+    /// never the query, which may carry tokens).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use axum::{Router, routing::get};
+    /// use partner_core::server::{LoopbackServer, ServerLimits};
+    ///
+    /// let router = Router::new().route("/", get(|| async { "hello" }));
+    /// let listener = LoopbackServer::bind(0).await.unwrap();
+    /// let server = LoopbackServer::start(listener, router, ServerLimits::default()).unwrap();
+    /// assert!(server.base_url().starts_with("http://127.0.0.1:"));
+    /// server.shutdown().await.unwrap();
+    /// # });
+    /// ```
+    pub fn start(
+        listener: TcpListener,
+        router: Router,
+        limits: super::ServerLimits,
+    ) -> io::Result<Self> {
+        let router = super::connections::guarded(router, limits);
+        Self::serve(listener, move |listener, stop| {
+            super::connections::serve_connections(listener, router, limits, stop)
+        })
     }
 
     /// The address it listens on.

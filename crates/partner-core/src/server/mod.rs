@@ -1,0 +1,23 @@
+//! What every fake shares (feature `loopback-server`): a server on
+//! 127.0.0.1 that stays up under load and abuse, and the pieces of the
+//! HTTP protocols the fakes speak the same way.
+//!
+//! - [`LoopbackServer`]: bind, serve with [`ServerLimits`], stop. Binding is
+//!   always to the loopback address, so a fake can never be reached from
+//!   another machine, whatever port it is given.
+//! - [`oauth`]: OAuth2 token and authorize endpoints as RFC 6749 and
+//!   RFC 6750 ask, so standard client libraries work on their defaults.
+//! - [`FormFields`]: form bodies, URL-encoded or `multipart/form-data`.
+//! - [`ExpiringMap`]: a bounded store with expiry whose look-ups do not grow
+//!   with the number of entries.
+
+mod connections;
+mod form;
+mod lifecycle;
+pub mod oauth;
+mod store;
+
+pub use connections::ServerLimits;
+pub use form::FormFields;
+pub use lifecycle::LoopbackServer;
+pub use store::ExpiringMap;
