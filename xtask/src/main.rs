@@ -37,6 +37,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build `partner` in release mode and drive its fakes with load and abuse on 127.0.0.1:
+    /// throughput per 10 s window, resident memory, slow-header and idle connections.
+    ///
+    /// Exit status: 0 when every fake is within its targets, 1 when one is not, 2 when a
+    /// fake cannot be built or started.
+    Load {
+        /// The fakes to load: ovhcloud, cloud66, blendr, cheetah, teapplix (default: all).
+        providers: Vec<String>,
+        /// Connections.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        /// Run each fake at least this many seconds...
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// ...and until this many requests are answered...
+        #[arg(long, default_value_t = 1_000_000)]
+        requests: u64,
+        /// ...but never longer than this many seconds.
+        #[arg(long, default_value_t = 600)]
+        max_seconds: u64,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_provider(name: &str) -> Result<Provider, String> {
@@ -47,6 +71,64 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
         Command::Bench { json } => bench(json),
+        Command::Load { providers, connections, seconds, requests, max_seconds, json } => {
+            load(&providers, connections, seconds, requests, max_seconds, json)
+        }
+    }
+}
+
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn load(
+    providers: &[String],
+    connections: usize,
+    seconds: u64,
+    requests: u64,
+    max_seconds: u64,
+    json: bool,
+) -> ExitCode {
+    let built = cargo()
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "-p",
+            "partner-cli",
+            "-p",
+            "xtask",
+            "--bin",
+            "partner",
+            "--bin",
+            "partner-load",
+        ])
+        .status();
+    match built {
+        Ok(status) if status.success() => {}
+        Ok(_) => return ExitCode::from(2),
+        Err(err) => {
+            eprintln!("error: cannot run cargo: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    let release = xtask::target_dir().join("release");
+    let mut cmd = std::process::Command::new(release.join("partner-load"));
+    cmd.arg("--partner").arg(release.join("partner"));
+    cmd.args(["--connections", &connections.to_string(), "--seconds", &seconds.to_string()]);
+    cmd.args(["--requests", &requests.to_string(), "--max-seconds", &max_seconds.to_string()]);
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.args(providers);
+    match cmd.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)),
+        Err(err) => {
+            eprintln!("error: cannot run partner-load: {err}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -79,8 +161,7 @@ fn conformance(mut dirs: Vec<PathBuf>, provider: Option<Provider>, json: bool) -
 }
 
 fn bench(json: bool) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
+    let mut cmd = cargo();
     cmd.args([
         "run",
         "--quiet",
