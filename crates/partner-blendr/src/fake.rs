@@ -10,8 +10,14 @@
 //!   should, the fake refuses a credential in a plain hash link.
 //! - `/v1/...`: the SaaS Partner API (`X-App-Id`, `X-Api-Key`) over in-memory
 //!   templates, accounts and blends, paged as `{data, links, meta}`, with a
-//!   per-minute rate limit answering 429 with `Retry-After`,
-//!   `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+//!   per-minute rate limit (300 by default, configurable, or off) answering
+//!   429 with `Retry-After`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`
+//!   and `X-RateLimit-Reset`.
+//!
+//! Every store is bounded: accounts created by logins ([`MAX_ACCOUNTS`],
+//! ids and names of at most [`MAX_ACCOUNT_FIELD_BYTES`]), the replay guard
+//! ([`MAX_REPLAY_ENTRIES`]), and request bodies ([`MAX_SSO_BODY_BYTES`],
+//! [`MAX_API_BODY_BYTES`]).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -19,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -35,13 +41,31 @@ use crate::{HashVerifier, JwtVerifier};
 pub const DEFAULT_APP_ID: &str = "fake-blendr-app";
 /// The partner API key the fake accepts unless configured otherwise.
 pub const DEFAULT_API_KEY: &str = "fake-blendr-api-key";
+/// API calls allowed per minute unless configured otherwise (the vendor's).
+pub const DEFAULT_RATE_LIMIT: u32 = 300;
+/// Accounts the hub holds at most; a login that would create one more
+/// answers 503 (existing accounts still log in).
+pub const MAX_ACCOUNTS: usize = 10_000;
+/// Longest account id or account name a login may set (bytes); longer
+/// answers 400.
+pub const MAX_ACCOUNT_FIELD_BYTES: usize = 255;
+/// Handoffs (hash links and JWTs) remembered at most for replay refusal
+/// while their time window lasts; past it, a new handoff is refused (403)
+/// rather than a replay let through.
+pub const MAX_REPLAY_ENTRIES: usize = 100_000;
+/// Largest body of a `POST` to the SSO pages (bytes); larger answers 413.
+pub const MAX_SSO_BODY_BYTES: usize = 16 * 1024;
+/// Largest body of `POST /v1/accounts/{id}/blends/{guid}/run` (bytes);
+/// larger answers 413.
+pub const MAX_API_BODY_BYTES: usize = 64 * 1024;
 
 /// Entry point of the fake; see [`FakeHub::builder`].
 #[derive(Debug)]
 pub struct FakeHub;
 
 impl FakeHub {
-    /// A hub with default credentials, no data, 10 items a page and 300 calls a minute.
+    /// A hub with default credentials, no data, 10 items a page and
+    /// [`DEFAULT_RATE_LIMIT`] calls a minute.
     pub fn builder() -> FakeHubBuilder {
         FakeHubBuilder {
             app_id: DEFAULT_APP_ID.to_owned(),
@@ -49,7 +73,7 @@ impl FakeHub {
             templates: Vec::new(),
             accounts: BTreeMap::new(),
             page_size: 10,
-            rate_limit: 300,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
             clock: Arc::new(SystemClock),
             allowed_params: Vec::new(),
         }
@@ -71,7 +95,7 @@ pub struct FakeHubBuilder {
     templates: Vec<(String, String)>,
     accounts: BTreeMap<String, FakeAccount>,
     page_size: usize,
-    rate_limit: u32,
+    rate_limit: Option<u32>,
     clock: Arc<dyn Clock>,
     allowed_params: Vec<String>,
 }
@@ -120,9 +144,19 @@ impl FakeHubBuilder {
         self
     }
 
-    /// API calls allowed per minute (the vendor: 300).
-    pub fn rate_limit(mut self, calls_per_minute: u32) -> Self {
-        self.rate_limit = calls_per_minute;
+    /// API calls allowed per minute (default [`DEFAULT_RATE_LIMIT`], the
+    /// vendor's 300); `None` turns the limit off: no 429 and no
+    /// `X-RateLimit-*` headers. `Some(0)` refuses every call.
+    ///
+    /// ```
+    /// use partner_blendr::fake::FakeHub;
+    ///
+    /// let limited = FakeHub::builder().rate_limit(5u32);
+    /// let unlimited = FakeHub::builder().rate_limit(None);
+    /// # let _ = (limited, unlimited);
+    /// ```
+    pub fn rate_limit(mut self, calls_per_minute: impl Into<Option<u32>>) -> Self {
+        self.rate_limit = calls_per_minute.into();
         self
     }
 
@@ -149,7 +183,7 @@ impl FakeHubBuilder {
     pub async fn start(self, port: u16) -> std::io::Result<RunningHub> {
         let invalid =
             |err: crate::Error| std::io::Error::new(std::io::ErrorKind::InvalidInput, err);
-        let replay = Arc::new(InMemoryReplayGuard::new(100_000));
+        let replay = Arc::new(InMemoryReplayGuard::new(MAX_REPLAY_ENTRIES));
         let hash = HashVerifier::new(self.api_key.clone())
             .map_err(invalid)?
             .allow_params(self.allowed_params)
@@ -172,14 +206,18 @@ impl FakeHubBuilder {
                 logins: 0,
             }),
         });
+        let sso_limit = || DefaultBodyLimit::max(MAX_SSO_BODY_BYTES);
         let router = Router::new()
-            .route("/sso", get(sso).post(sso))
-            .route("/sso/{kind}/{guid}", get(sso_page).post(sso_page))
+            .route("/sso", get(sso).post(sso).layer(sso_limit()))
+            .route("/sso/{kind}/{guid}", get(sso_page).post(sso_page).layer(sso_limit()))
             .route("/v1/templates", get(templates))
             .route("/v1/accounts/{id}", get(account).delete(account))
             .route("/v1/accounts/{id}/blends", get(blends))
             .route("/v1/accounts/{id}/blends/{guid}", get(blend))
-            .route("/v1/accounts/{id}/blends/{guid}/run", post(run))
+            .route(
+                "/v1/accounts/{id}/blends/{guid}/run",
+                post(run).layer(DefaultBodyLimit::max(MAX_API_BODY_BYTES)),
+            )
             .route("/v1/{*rest}", any(not_found))
             .layer(axum::middleware::from_fn_with_state(state.clone(), count_request))
             .with_state(state.clone());
@@ -243,7 +281,7 @@ struct HubState {
     jwt: JwtVerifier,
     requests: AtomicU64,
     page_size: usize,
-    rate_limit: u32,
+    rate_limit: Option<u32>,
     clock: Arc<dyn Clock>,
     data: Mutex<Data>,
 }
@@ -336,6 +374,10 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
             Err(err) => return refuse(StatusCode::FORBIDDEN, &err.to_string()),
         },
     };
+    let too_long = |v: &str| v.len() > MAX_ACCOUNT_FIELD_BYTES;
+    if too_long(&account_id) || account_name.as_deref().is_some_and(too_long) {
+        return refuse(StatusCode::BAD_REQUEST, "account id or name is longer than 255 bytes");
+    }
     let mut data = state.lock();
     let page_text = match &page {
         Page::Home => "home".to_owned(),
@@ -356,6 +398,9 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
             format!("widget {guid}")
         }
     };
+    if data.accounts.len() >= MAX_ACCOUNTS && !data.accounts.contains_key(&account_id) {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "account limit of the fake reached");
+    }
     let account = data.accounts.entry(account_id.clone()).or_insert_with(|| FakeAccount {
         name: account_name.clone().unwrap_or_else(|| account_id.clone()),
         blends: Vec::new(),
@@ -393,6 +438,9 @@ fn api_gate(
         let refusal = (StatusCode::UNAUTHORIZED, Json(json!({"message": "Unauthenticated."})));
         return Err(Box::new(refusal.into_response()));
     }
+    let Some(limit) = state.rate_limit else {
+        return Ok(Vec::new());
+    };
     let now = state.clock.unix_time();
     let mut data = state.lock();
     let (start, count) = match data.window {
@@ -400,7 +448,6 @@ fn api_gate(
         _ => (now, 0),
     };
     let reset = start.saturating_add(Duration::from_secs(60));
-    let limit = state.rate_limit;
     if count >= limit {
         data.window = Some((start, count));
         let retry_after = reset.seconds_since(now).max(1);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use partner_core::encoding::form_encode;
+use partner_core::encoding::{base64_encode, form_encode, form_encode_component};
 use partner_core::token::{AccessToken, CachedToken, TokenSource};
 use partner_core::{BaseUrl, Clock, Secret, SystemClock};
 
@@ -67,6 +67,7 @@ struct Endpoint {
     token_url: reqwest::Url,
     client_id: String,
     client_secret: Secret,
+    token_basic_auth: bool,
     clock: Arc<dyn Clock>,
     token_requests: AtomicU64,
 }
@@ -80,6 +81,7 @@ pub struct CheetahClientBuilder {
     client_secret: Secret,
     sso_path: String,
     auth: SsoAuth,
+    token_basic_auth: bool,
     http: Option<reqwest::Client>,
     timeout: Duration,
     refresh_before: Duration,
@@ -96,6 +98,17 @@ impl CheetahClientBuilder {
     /// How SSO calls authenticate (default: the cached integration token).
     pub fn sso_auth(mut self, auth: SsoAuth) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// How the token request authenticates the client: `false` (the
+    /// default) sends `client_id` and `client_secret` as form fields, as the
+    /// vendor's examples do; `true` sends them by HTTP Basic
+    /// (`client_secret_basic`, RFC 6749 §2.3.1: each form-encoded, then
+    /// base64), which Doorkeeper also accepts. SSO calls with
+    /// [`SsoAuth::ClientCredentials`] keep sending them in the form.
+    pub fn token_basic_auth(mut self, basic: bool) -> Self {
+        self.token_basic_auth = basic;
         self
     }
 
@@ -157,6 +170,7 @@ impl CheetahClientBuilder {
             token_url,
             client_id: self.client_id,
             client_secret: self.client_secret,
+            token_basic_auth: self.token_basic_auth,
             clock: self.clock.clone(),
             token_requests: AtomicU64::new(0),
         });
@@ -187,12 +201,28 @@ impl TokenSource for IntegrationTokenSource {
         ep.token_requests.fetch_add(1, Ordering::Relaxed);
         let secret =
             ep.client_secret.expose_str().ok_or(Error::Malformed("client secret is not utf-8"))?;
-        let body = form_encode([
-            ("grant_type", "client_credentials"),
-            ("client_id", ep.client_id.as_str()),
-            ("client_secret", secret),
-        ]);
-        let (status, bytes) = ep.post_form(&ep.token_url, body).await?;
+        let (body, authorization) = if ep.token_basic_auth {
+            let credentials = format!(
+                "{}:{}",
+                form_encode_component(&ep.client_id),
+                form_encode_component(secret)
+            );
+            let mut value = reqwest::header::HeaderValue::try_from(format!(
+                "Basic {}",
+                base64_encode(credentials)
+            ))
+            .map_err(|_| Error::Malformed("client credentials make no header"))?;
+            value.set_sensitive(true);
+            (form_encode([("grant_type", "client_credentials")]), Some(value))
+        } else {
+            let body = form_encode([
+                ("grant_type", "client_credentials"),
+                ("client_id", ep.client_id.as_str()),
+                ("client_secret", secret),
+            ]);
+            (body, None)
+        };
+        let (status, bytes) = ep.post_form(&ep.token_url, body, authorization).await?;
         let issued = ep.clock.unix_time();
         let token = parse_token_response(status, &bytes)?;
         tracing::debug!(expires_in = ?token.expires_in, "cheetah integration token obtained");
@@ -202,16 +232,21 @@ impl TokenSource for IntegrationTokenSource {
 }
 
 impl Endpoint {
-    async fn post_form(&self, url: &reqwest::Url, body: String) -> Result<(u16, Vec<u8>), Error> {
-        let response = self
+    async fn post_form(
+        &self,
+        url: &reqwest::Url,
+        body: String,
+        authorization: Option<reqwest::header::HeaderValue>,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let mut request = self
             .http
             .post(url.clone())
             .header(reqwest::header::ACCEPT, ACCEPT)
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(transport)?;
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(value) = authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let response = request.body(body).send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(transport)?;
         Ok((status, bytes.to_vec()))
@@ -237,6 +272,7 @@ impl CheetahClient {
             client_secret: client_secret.into(),
             sso_path: DEFAULT_SSO_PATH.to_owned(),
             auth: SsoAuth::default(),
+            token_basic_auth: false,
             http: None,
             timeout: DEFAULT_TIMEOUT,
             refresh_before: DEFAULT_REFRESH_BEFORE,
@@ -303,7 +339,7 @@ impl CheetahClient {
             }
         }
         fields.extend(member.form_fields());
-        let (status, body) = ep.post_form(&self.inner.sso_url, form_encode(&fields)).await?;
+        let (status, body) = ep.post_form(&self.inner.sso_url, form_encode(&fields), None).await?;
         parse_sso_response(status, &body)
     }
 

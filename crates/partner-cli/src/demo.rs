@@ -164,18 +164,27 @@ async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
     .build()
     .map_err(|_| ())?;
     let asked = rec
-        .value("request a consumer key (GET /me, POST /auth/logout)", async {
+        .value("request a consumer key (GET /me only)", async {
             let req = CredentialRequest::new()
                 .rule(Method::Get, "/me")
-                .rule(Method::Post, "/auth/logout")
                 .redirection("https://partner.example/ovh/done");
             let r = app.request_credential(&req).await.map_err(e)?;
             let state = format!("state {:?}", r.state);
             Ok((r, state))
         })
         .await?;
-    rec.step("customer validates at the validation URL", async {
-        let r = browser()?.get(&asked.validation_url).send().await.map_err(e)?;
+    rec.step("customer clicks Authorize on the validation page", async {
+        let page = browser()?.get(&asked.validation_url).send().await.map_err(e)?;
+        let html = page.text().await.map_err(e)?;
+        if !html.contains("Authorize") {
+            return Err("the validation page has no Authorize button".to_owned());
+        }
+        let r = browser()?
+            .post(&asked.validation_url)
+            .form(&[("action", "authorize")])
+            .send()
+            .await
+            .map_err(e)?;
         let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         if r.status().is_redirection() {
             Ok(format!("redirected to {to}"))
@@ -199,7 +208,12 @@ async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
         }
     })
     .await?;
-    rec.step("logout revokes the consumer key", async {
+    rec.step("the key reads its own credential (no rule needed)", async {
+        let c = customer.current_credential().await.map_err(e)?;
+        Ok(format!("credential {} {:?}", c.credential_id, c.status))
+    })
+    .await?;
+    rec.step("logout revokes the consumer key (no rule needed)", async {
         customer.logout().await.map(|()| "revoked".to_owned()).map_err(e)
     })
     .await?;

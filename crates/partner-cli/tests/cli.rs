@@ -270,7 +270,8 @@ fn mock_ovhcloud_answers_the_crates_client_and_stops_on_sigterm() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
-            .get(&asked.validation_url)
+            .post(&asked.validation_url)
+            .form(&[("action", "authorize")])
             .send()
             .await
             .unwrap();

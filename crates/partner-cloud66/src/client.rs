@@ -147,6 +147,7 @@ pub struct OAuthClient {
     client_id: String,
     client_secret: Secret,
     redirect_uri: String,
+    basic_auth: bool,
 }
 
 fn api_error(status: u16, body: &[u8]) -> Error {
@@ -184,7 +185,16 @@ impl OAuthClient {
             client_id,
             client_secret: client_secret.into().non_empty()?,
             redirect_uri: redirect_uri.into(),
+            basic_auth: false,
         })
+    }
+
+    /// Authenticates with HTTP Basic (`Authorization: Basic`, id and secret
+    /// form-encoded then base64, RFC 6749 §2.3.1; Doorkeeper accepts it)
+    /// instead of `client_id` and `client_secret` in the body (the default).
+    pub fn with_basic_auth(mut self) -> Self {
+        self.basic_auth = true;
+        self
     }
 
     /// Another Cloud 66 host (a fake).
@@ -199,16 +209,21 @@ impl OAuthClient {
             .client_secret
             .expose_str()
             .ok_or(Error::Malformed("client secret is not utf-8"))?;
-        let body = form_encode([
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", secret),
-            ("redirect_uri", self.redirect_uri.as_str()),
-        ]);
-        let response = self
-            .http
-            .post(format!("{}/oauth/token", self.base))
+        let mut fields = vec![("grant_type", "authorization_code"), ("code", code)];
+        if !self.basic_auth {
+            fields.extend([("client_id", self.client_id.as_str()), ("client_secret", secret)]);
+        }
+        fields.push(("redirect_uri", self.redirect_uri.as_str()));
+        let body = form_encode(&fields);
+        let mut request = self.http.post(format!("{}/oauth/token", self.base));
+        if self.basic_auth {
+            let value = crate::oauth::basic_authorization(&self.client_id, secret);
+            let mut value = reqwest::header::HeaderValue::from_bytes(value.expose())
+                .map_err(|_| Error::Malformed("client credentials are not a header value"))?;
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let response = request
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)

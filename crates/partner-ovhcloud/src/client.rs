@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::Stream;
-use partner_core::encoding::form_encode;
+use partner_core::encoding::{base64_encode, form_encode, form_encode_component};
 use partner_core::token::{AccessToken, CachedToken, TokenSource};
 use partner_core::{BaseUrl, Clock, Secret, Sleeper, SystemClock};
 use serde::Serialize;
@@ -95,6 +95,7 @@ pub struct OvhClientBuilder {
     application_secret: Secret,
     consumer_key: Option<Secret>,
     oauth2: Option<(String, Secret, String)>,
+    oauth2_secret_in_body: bool,
     http: Option<reqwest::Client>,
     user_agent: Option<String>,
     timeout: Duration,
@@ -124,9 +125,13 @@ impl OvhClientBuilder {
     }
 
     /// Authenticates with an OAuth2 service account (client credentials,
-    /// scope `all`) instead of AK/AS/CK; `token_url` such as
-    /// `https://www.ovh.com/auth/oauth2/token`. [`build`](Self::build)
-    /// refuses an empty client id or secret with [`Error::EmptyKey`].
+    /// scope `all`, then `Authorization: Bearer` on every call) instead of
+    /// AK/AS/CK; `token_url` such as `https://www.ovh.com/auth/oauth2/token`.
+    /// The client id and secret go to the token URL by HTTP Basic
+    /// (`client_secret_basic`, RFC 6749 §2.3.1, as python-ovh sends them)
+    /// unless [`oauth2_secret_in_body`](Self::oauth2_secret_in_body) says
+    /// otherwise. [`build`](Self::build) refuses an empty client id or
+    /// secret with [`Error::EmptyKey`].
     pub fn oauth2(
         mut self,
         client_id: impl Into<String>,
@@ -134,6 +139,16 @@ impl OvhClientBuilder {
         token_url: impl Into<String>,
     ) -> Self {
         self.oauth2 = Some((client_id.into(), client_secret.into(), token_url.into()));
+        self
+    }
+
+    /// How the OAuth2 client id and secret reach the token URL: `false`
+    /// (the default) by HTTP Basic, `Authorization: Basic
+    /// base64(urlencode(id):urlencode(secret))` (`client_secret_basic`);
+    /// `true` as `client_id` and `client_secret` form fields of the body
+    /// (`client_secret_post`), for token endpoints that do not take Basic.
+    pub fn oauth2_secret_in_body(mut self, in_body: bool) -> Self {
+        self.oauth2_secret_in_body = in_body;
         self
     }
 
@@ -219,6 +234,7 @@ impl OvhClientBuilder {
                     token_url: BaseUrl::parse(&token_url)?,
                     client_id,
                     client_secret,
+                    secret_in_body: self.oauth2_secret_in_body,
                     clock: self.clock.clone(),
                 },
                 self.clock.clone(),
@@ -250,6 +266,8 @@ struct OAuth2Source {
     token_url: BaseUrl,
     client_id: String,
     client_secret: Secret,
+    /// `client_secret_post` rather than `client_secret_basic`.
+    secret_in_body: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -262,20 +280,38 @@ impl TokenSource for OAuth2Source {
             .expose_str()
             .filter(|s| !s.is_empty())
             .ok_or(Error::Malformed("client secret is empty or not utf-8"))?;
-        let body = form_encode([
-            ("grant_type", "client_credentials"),
-            ("client_id", &self.client_id),
-            ("client_secret", secret),
-            ("scope", "all"),
-        ]);
-        let response = self
+        let mut request = self
             .http
             .post(self.token_url.as_str())
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(transport)?;
+            .header(reqwest::header::ACCEPT, "application/json");
+        let body = if self.secret_in_body {
+            form_encode([
+                ("grant_type", "client_credentials"),
+                ("client_id", &self.client_id),
+                ("client_secret", secret),
+                ("scope", "all"),
+            ])
+        } else {
+            // RFC 6749 §2.3.1: id and secret form-encoded, then base64.
+            // Each copy is a `Secret`, wiped when dropped.
+            let pair = Secret::from(format!(
+                "{}:{}",
+                form_encode_component(&self.client_id),
+                form_encode_component(secret)
+            ));
+            let encoded = Secret::from(base64_encode(pair.expose()));
+            let mut header = String::with_capacity(6 + encoded.len());
+            header.push_str("Basic ");
+            header.push_str(encoded.expose_str().unwrap_or_default());
+            let header = Secret::from(header);
+            let mut value = reqwest::header::HeaderValue::from_bytes(header.expose())
+                .map_err(|_| Error::Malformed("client credentials are not a header value"))?;
+            value.set_sensitive(true);
+            request = request.header(reqwest::header::AUTHORIZATION, value);
+            form_encode([("grant_type", "client_credentials"), ("scope", "all")])
+        };
+        let response = request.body(body).send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let query_id = header(response.headers(), "x-ovh-queryid");
         let bytes = response.bytes().await.map_err(transport)?;
@@ -351,6 +387,7 @@ impl OvhClient {
             application_secret: application_secret.into(),
             consumer_key: None,
             oauth2: None,
+            oauth2_secret_in_body: false,
             http: None,
             user_agent: None,
             timeout: DEFAULT_TIMEOUT,
@@ -434,12 +471,20 @@ impl OvhClient {
         response.json()
     }
 
-    /// What the current consumer key may do.
+    /// `GET /auth/currentCredential`: the current consumer key's id,
+    /// state, access rules and expiration. Works for any validated key
+    /// whatever its access rules (a key granted only `/domain/zone/*`
+    /// reads its own credential); an unvalidated, refused or expired key
+    /// gets [`OvhErrorKind::InvalidCredential`], a revoked or unknown one
+    /// [`OvhErrorKind::NotCredential`].
     pub async fn current_credential(&self) -> Result<Credential, Error> {
         self.get("/auth/currentCredential").await
     }
 
-    /// Revokes the current consumer key.
+    /// `POST /auth/logout`: revokes the current consumer key, which then
+    /// answers [`OvhErrorKind::NotCredential`]. Works for any validated key
+    /// whatever its access rules, like
+    /// [`current_credential`](Self::current_credential).
     pub async fn logout(&self) -> Result<(), Error> {
         self.call(reqwest::Method::POST, "/auth/logout", &[], None).await.map(|_| ())
     }

@@ -7,7 +7,13 @@
 //! request target, the `ts` window, the token, its account and its single
 //! use, then answers with a logged-in page (or 403 and the reason). Any other
 //! `/api2/<Method>` answers, for a paired account, with a JSON echo of the
-//! call, so partners can exercise their API2 wrappers.
+//! call (its JSON body included), so partners can exercise their API2
+//! wrappers.
+//!
+//! Issued tokens are held in a bounded store whose look-ups do not grow with
+//! its size; once [`MAX_OUTSTANDING_TOKENS`] live tokens are held,
+//! PSObtainToken answers 503 until one is used or expires. A POST body is at
+//! most [`MAX_BODY_BYTES`].
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,12 +29,13 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use partner_core::server::{LoopbackServer, ServerLimits};
+use partner_core::server::{ExpiringMap, LoopbackServer, ServerLimits};
 use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::json;
 
@@ -39,8 +46,21 @@ use crate::{ACCESS_TOKEN_LIFETIME, ClientVhost, LaunchVerifier};
 pub const DEFAULT_API_TOKEN: &str = "fake-teapplix-api-token";
 /// The signature key the fake verifies with unless configured otherwise.
 pub const DEFAULT_SIGNATURE_KEY: &str = "fake-teapplix-signature-key";
-/// Outstanding (issued, unused, unexpired) tokens the fake holds at most.
+/// Outstanding (issued, unused, unexpired) tokens the fake holds at most;
+/// past it, PSObtainToken answers 503 until one is used or expires.
 pub const MAX_OUTSTANDING_TOKENS: usize = 10_000;
+/// Largest body of a `POST /api2/<Method>` (bytes); larger answers 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Length of the tokens the fake issues: 24 random bytes in URL-safe base64.
+const TOKEN_LEN: usize = 32;
+
+/// A token as the fake stores it: its exact text, without an allocation.
+type TokenKey = [u8; TOKEN_LEN];
+
+fn token_key(token: &str) -> Option<TokenKey> {
+    token.as_bytes().try_into().ok()
+}
 
 /// Entry point of the fake; see [`FakeTeapplix::builder`].
 #[derive(Debug)]
@@ -111,11 +131,16 @@ impl FakeTeapplixBuilder {
             verifier: LaunchVerifier::new(self.signature_key)?,
             pairs,
             clock: self.clock,
-            tokens: Mutex::new(HashMap::new()),
+            // One slot more than the cap: an insert that fills it is taken
+            // back and answered 503, so the oldest live token never lapses.
+            tokens: Mutex::new(ExpiringMap::new(MAX_OUTSTANDING_TOKENS + 1)),
         });
         Ok(Router::new()
             .route("/api2/PSObtainToken", get(obtain_token))
-            .route("/api2/{method}", get(api2_echo).post(api2_echo))
+            .route(
+                "/api2/{method}",
+                get(api2_echo).post(api2_echo).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+            )
             .route("/h/{vhost}/te/lo.cgi", get(launch))
             .with_state(state))
     }
@@ -164,7 +189,7 @@ struct FakeState {
     verifier: LaunchVerifier,
     pairs: HashMap<String, ClientVhost>,
     clock: Arc<dyn Clock>,
-    tokens: Mutex<HashMap<String, IssuedToken>>,
+    tokens: Mutex<ExpiringMap<TokenKey, IssuedToken>>,
 }
 
 struct IssuedToken {
@@ -218,11 +243,20 @@ async fn obtain_token(
         Err(refusal) => return refusal.into_response(),
     };
     let now = state.clock.unix_time();
-    let token = partner_core::random::token(24);
+    let (token, key) = loop {
+        let token = partner_core::random::token(24);
+        if let Some(key) = token_key(&token) {
+            break (token, key);
+        }
+    };
     {
+        let expires_at = now.saturating_add(ACCESS_TOKEN_LIFETIME);
         let mut tokens = state.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        tokens.retain(|_, t| now < t.expires_at);
-        if tokens.len() >= MAX_OUTSTANDING_TOKENS {
+        // The insert first drops the expired tokens (the oldest end of the
+        // store, as every token lives the same 30 minutes).
+        tokens.insert(key, IssuedToken { vhost: vhost.clone(), expires_at }, expires_at, now);
+        if tokens.len() > MAX_OUTSTANDING_TOKENS {
+            tokens.remove(&key);
             return ApiRefusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service Unavailable",
@@ -230,13 +264,6 @@ async fn obtain_token(
             )
             .into_response();
         }
-        tokens.insert(
-            token.clone(),
-            IssuedToken {
-                vhost: vhost.clone(),
-                expires_at: now.saturating_add(ACCESS_TOKEN_LIFETIME),
-            },
-        );
     }
     tracing::debug!(vhost = vhost.as_str(), "fake teapplix issued a token");
     Json(json!({"ClientVHOST": vhost.as_str(), "AccessToken": token})).into_response()
@@ -247,14 +274,29 @@ async fn api2_echo(
     Path(method): Path<String>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
 ) -> Response {
-    match authorise(&state, &headers, &params) {
-        Ok(vhost) => {
-            Json(json!({"Method": method, "ClientVHOST": vhost.as_str(), "Params": params}))
-                .into_response()
+    let vhost = match authorise(&state, &headers, &params) {
+        Ok(vhost) => vhost,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let body = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(json) => json,
+            Err(_) => {
+                return ApiRefusal(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    "the request body is not JSON",
+                )
+                .into_response();
+            }
         }
-        Err(refusal) => refusal.into_response(),
-    }
+    };
+    Json(json!({"Method": method, "ClientVHOST": vhost.as_str(), "Params": params, "Body": body}))
+        .into_response()
 }
 
 fn refuse(reason: &str) -> Response {
@@ -278,18 +320,20 @@ async fn launch(State(state): State<Arc<FakeState>>, uri: Uri) -> Response {
     };
     {
         let mut tokens = state.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        match tokens.get(token) {
+        // `remove` also returns a token that expired but is still held (not
+        // yet dropped by a later insert), so its launch says "expired".
+        match token_key(token).and_then(|key| tokens.remove(&key).map(|t| (key, t))) {
             None => return refuse("unknown or already used access token"),
-            Some(issued) if issued.vhost != launch.client_vhost => {
+            Some((key, issued)) if issued.vhost != launch.client_vhost => {
+                // Not this account's: the token stays for its own.
+                let expires_at = issued.expires_at;
+                tokens.insert(key, issued, expires_at, now);
                 return refuse("access token was issued for another account");
             }
-            Some(issued) if now >= issued.expires_at => {
-                tokens.remove(token);
+            Some((_, issued)) if now >= issued.expires_at => {
                 return refuse("access token expired");
             }
-            Some(_) => {
-                tokens.remove(token);
-            }
+            Some(_) => {}
         }
     }
     let session = partner_core::random::token(16);

@@ -152,6 +152,9 @@ async fn token_for_one_account_cannot_open_another() {
         (status, body.as_str()),
         (403, "launch refused: access token was issued for another account\n")
     );
+    // The refusal does not use the token up: its own account's link works.
+    let own = w.client.signer().launch_url_for(&token, w.clock.unix_time()).unwrap();
+    assert_eq!(open(&w.browser, own.as_str()).await.0, 200);
 }
 
 #[tokio::test]

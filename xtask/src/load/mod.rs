@@ -39,6 +39,10 @@ pub struct Options {
     pub window: Duration,
     /// Run the slow-header and idle-connection probes.
     pub probes: bool,
+    /// When set, each task sends exactly this many requests and the run
+    /// ends when all are answered: no windows, no timers (the test suite's
+    /// smoke run, which asserts counts, never times).
+    pub requests_per_task: Option<u64>,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
             max_duration: Duration::from_secs(600),
             window: Duration::from_secs(10),
             probes: true,
+            requests_per_task: None,
         }
     }
 }
@@ -266,11 +271,12 @@ pub async fn drive(
     for task in 0..options.connections {
         let mut workload = workload::for_provider(provider, line, task as u64)?;
         let (stop, answered) = (stop.clone(), answered.clone());
+        let quota = options.requests_per_task.unwrap_or(u64::MAX);
         tasks.push(tokio::spawn(async move {
             let mut counts: BTreeMap<&'static str, KindCounts> = BTreeMap::new();
             let mut connection = Connection::new(addr);
             let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
+            while i < quota && !stop.load(Ordering::Relaxed) {
                 let request = workload.next(i);
                 i += 1;
                 let entry = counts.entry(request.kind).or_default();
@@ -297,7 +303,7 @@ pub async fn drive(
     let mut windows = Vec::new();
     let mut last = 0u64;
     let mut peak = None;
-    loop {
+    while options.requests_per_task.is_none() {
         tokio::time::sleep(options.window).await;
         let total = answered.load(Ordering::Relaxed);
         let elapsed = started.elapsed();
@@ -314,7 +320,9 @@ pub async fn drive(
             break;
         }
     }
-    stop.store(true, Ordering::Relaxed);
+    if options.requests_per_task.is_none() {
+        stop.store(true, Ordering::Relaxed);
+    }
     let mut kinds: BTreeMap<&'static str, KindCounts> = BTreeMap::new();
     for task in tasks {
         let counts = task.await.map_err(|e| format!("a load task failed: {e}"))?;

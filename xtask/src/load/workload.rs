@@ -2,9 +2,7 @@
 //! (tokens, codes, logins, signed calls), bad credentials, and every 200th
 //! request a 1 MiB body to a route that must refuse it with 413.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use partner_core::UnixTime;
+use partner_core::{Clock, SystemClock, UnixTime};
 use serde_json::Value;
 
 use super::http::{Request, Response};
@@ -37,8 +35,7 @@ fn path_of(url: &str) -> String {
 }
 
 fn now() -> UnixTime {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    UnixTime::from_secs(i64::try_from(secs).unwrap_or(i64::MAX))
+    SystemClock.unix_time()
 }
 
 fn json_field(response: &Response, name: &str) -> Option<String> {

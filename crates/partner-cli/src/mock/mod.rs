@@ -1,11 +1,16 @@
 //! `partner mock <provider>`: one fake as a standalone server.
 
+mod config;
+
 use std::path::PathBuf;
+use std::time::Duration;
 
 use partner_core::Secret;
-use serde::Deserialize;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use self::config::{BlendrConfig, CheetahConfig, Cloud66Config, OvhConfig, TeapplixConfig};
 use crate::output::CliError;
 
 /// Which fake to serve.
@@ -32,156 +37,149 @@ pub struct MockArgs {
     /// Port on 127.0.0.1 (default: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// A JSON file with the credentials and data the fake accepts (see the README).
-    #[arg(long)]
+    /// A JSON file with the credentials and data the fake accepts; every field is optional
+    /// (see --print-config for all of them and their defaults).
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Print the fake's complete configuration (the defaults, with --config applied) as JSON
+    /// that --config accepts, and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    application_key: Option<String>,
-    application_secret: Option<String>,
-    zones: Option<Vec<String>>,
-    api_token: Option<String>,
-    signature_key: Option<String>,
-    pairs: Option<Vec<(String, String)>>,
-    app_id: Option<String>,
-    api_key: Option<String>,
-    templates: Option<Vec<(String, String)>>,
-    accounts: Option<Vec<(String, String)>>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    provider_uid: Option<String>,
-    partner: Option<String>,
-    link_url: Option<String>,
-    sso_return_url: Option<String>,
-    redirect_uri: Option<String>,
-    users: Option<Vec<(String, String, String)>>,
-    stacks: Option<Vec<(String, String)>>,
+/// Reads `--config` (or the defaults) for one provider.
+fn load<T: Default + DeserializeOwned>(path: Option<&PathBuf>) -> Result<T, CliError> {
+    let Some(path) = path else { return Ok(T::default()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| CliError::usage(format!("{} is not a valid config: {e}", path.display())))
 }
 
-fn or(v: Option<String>, default: &str) -> String {
-    v.unwrap_or_else(|| default.to_owned())
+/// Prints `config` as pretty JSON when asked to; true if it did.
+fn printed<T: Serialize>(args: &MockArgs, config: &T) -> Result<bool, CliError> {
+    if !args.print_config {
+        return Ok(false);
+    }
+    let text = serde_json::to_string_pretty(config)
+        .map_err(|e| CliError::usage(format!("cannot print the config: {e}")))?;
+    println!("{text}");
+    Ok(true)
 }
 
 /// Starts the fake, prints one JSON line, serves until SIGINT or SIGTERM.
 pub async fn run(args: MockArgs) -> Result<(), CliError> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
-        .with_target(false)
-        .init();
-    let config: Config = match &args.config {
-        None => Config::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-            serde_json::from_str(&text).map_err(|e| {
-                CliError::usage(format!("{} is not a valid config: {e}", path.display()))
-            })?
-        }
-    };
     let io = |e: std::io::Error| CliError::usage(format!("cannot start the fake: {e}"));
+    let path = args.config.as_ref();
     // Each arm keeps its server alive in `_server` until the signal.
     let (_server, line): (Box<dyn std::any::Any + Send>, Value) = match args.provider {
         MockProvider::Ovhcloud => {
-            use partner_ovhcloud::fake::{
-                DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET, FakeOvh,
-            };
-            let (ak, as_) = (
-                or(config.application_key, DEFAULT_APPLICATION_KEY),
-                or(config.application_secret, DEFAULT_APPLICATION_SECRET),
-            );
-            let mut b = FakeOvh::builder().application(ak.clone(), Secret::from(as_.clone()));
-            if let Some(z) = config.zones {
-                b = b.zones(z);
+            let c: OvhConfig = load(path)?;
+            if printed(&args, &c)? {
+                return Ok(());
+            }
+            init_logs();
+            let mut b = partner_ovhcloud::fake::FakeOvh::builder()
+                .application(c.application_key.clone(), Secret::from(c.application_secret.as_str()))
+                .zones(c.zones.clone());
+            if let Some(sa) = &c.service_account {
+                b = b
+                    .service_account(sa.client_id.clone(), Secret::from(sa.client_secret.as_str()));
             }
             let fake = b.start(args.port).await.map_err(io)?;
-            let line = json!({"provider": "ovhcloud", "base_url": fake.endpoint_url(), "application_key": ak, "application_secret": as_});
+            let line = json!({
+                "provider": "ovhcloud", "base_url": fake.endpoint_url(), "token_url": fake.token_url(),
+                "application_key": c.application_key, "application_secret": c.application_secret,
+                "service_account": c.service_account,
+            });
             (Box::new(fake), line)
         }
         MockProvider::Teapplix => {
-            use partner_teapplix::fake::{DEFAULT_API_TOKEN, DEFAULT_SIGNATURE_KEY, FakeTeapplix};
-            let (token, key) = (
-                or(config.api_token, DEFAULT_API_TOKEN),
-                or(config.signature_key, DEFAULT_SIGNATURE_KEY),
-            );
-            let pairs = config
-                .pairs
-                .unwrap_or_else(|| vec![("ps-client-1".to_owned(), "demo2".to_owned())]);
-            let mut b =
-                FakeTeapplix::builder().api_token(token.as_str()).signature_key(key.as_str());
-            for (id, vhost) in &pairs {
-                b = b.pair(id.clone(), vhost.clone());
+            let c: TeapplixConfig = load(path)?;
+            if printed(&args, &c)? {
+                return Ok(());
+            }
+            init_logs();
+            let mut b = partner_teapplix::fake::FakeTeapplix::builder()
+                .api_token(c.api_token.as_str())
+                .signature_key(c.signature_key.as_str());
+            for pair in &c.pairs {
+                b = b.pair(pair.ps_client_id.clone(), pair.client_vhost.clone());
             }
             let fake = b.start(args.port).await.map_err(io)?;
-            let line = json!({"provider": "teapplix", "base_url": fake.base_url(), "api_token": token, "signature_key": key, "pairs": pairs});
+            let line = json!({"provider": "teapplix", "base_url": fake.base_url(), "api_token": c.api_token, "signature_key": c.signature_key, "pairs": c.pairs});
             (Box::new(fake), line)
         }
         MockProvider::Blendr => {
-            use partner_blendr::fake::{DEFAULT_API_KEY, DEFAULT_APP_ID, FakeHub};
-            let (app, key) =
-                (or(config.app_id, DEFAULT_APP_ID), or(config.api_key, DEFAULT_API_KEY));
-            let mut b = FakeHub::builder().credentials(app.clone(), Secret::from(key.as_str()));
-            for (guid, name) in config.templates.unwrap_or_else(|| {
-                vec![("tpl-1".into(), "CRM sync".into()), ("tpl-2".into(), "Invoices".into())]
-            }) {
-                b = b.template(guid, name);
+            let c: BlendrConfig = load(path)?;
+            if printed(&args, &c)? {
+                return Ok(());
             }
-            for (id, name) in config.accounts.unwrap_or_default() {
-                b = b.account(id, name);
+            init_logs();
+            let mut b = partner_blendr::fake::FakeHub::builder()
+                .credentials(c.app_id.clone(), Secret::from(c.api_key.as_str()))
+                .rate_limit(c.rate_limit_per_minute)
+                .allow_params(c.allow_params.iter().cloned());
+            for t in &c.templates {
+                b = b.template(t.id.clone(), t.name.clone());
+            }
+            for a in &c.accounts {
+                b = b.account(a.id.clone(), a.name.clone());
             }
             let fake = b.start(args.port).await.map_err(io)?;
-            let line = json!({"provider": "blendr", "base_url": fake.base_url(), "api_base_url": fake.api_base_url(), "app_id": app, "api_key": key});
+            let line = json!({"provider": "blendr", "base_url": fake.base_url(), "api_base_url": fake.api_base_url(), "app_id": c.app_id, "api_key": c.api_key});
             (Box::new(fake), line)
         }
         MockProvider::Cheetah => {
-            use partner_cheetah::fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeStellar};
-            let (id, secret) = (
-                or(config.client_id, DEFAULT_CLIENT_ID),
-                or(config.client_secret, DEFAULT_CLIENT_SECRET),
-            );
-            let fake = FakeStellar::builder()
-                .credentials(id.clone(), Secret::from(secret.as_str()))
+            let c: CheetahConfig = load(path)?;
+            if printed(&args, &c)? {
+                return Ok(());
+            }
+            init_logs();
+            let fake = partner_cheetah::fake::FakeStellar::builder()
+                .credentials(c.client_id.clone(), Secret::from(c.client_secret.as_str()))
+                .token_lifetime(Duration::from_secs(c.token_lifetime_secs))
                 .start(args.port)
                 .await
                 .map_err(io)?;
-            let line = json!({"provider": "cheetah", "base_url": fake.base_url(), "client_id": id, "client_secret": secret});
+            let line = json!({"provider": "cheetah", "base_url": fake.base_url(), "client_id": c.client_id, "client_secret": c.client_secret});
             (Box::new(fake), line)
         }
         MockProvider::Cloud66 => {
-            use partner_cloud66::fake::FakeCloud66;
-            let uid = or(config.provider_uid, "0123456789abcdefFEDCBA9876543210");
-            let partner = or(config.partner, "partner");
-            let (client_id, secret) = (
-                or(config.client_id, "fake-cloud66-client"),
-                or(config.client_secret, "fake-cloud66-secret"),
-            );
-            let redirect = or(config.redirect_uri, "http://127.0.0.1/oauth/callback");
-            let mut b = FakeCloud66::builder()
-                .partner(
-                    partner.clone(),
-                    uid.clone(),
-                    or(config.link_url, "http://127.0.0.1/cloud66/link"),
-                    or(config.sso_return_url, "http://127.0.0.1/cloud66/sso"),
-                )
-                .oauth_app(client_id.clone(), Secret::from(secret.as_str()), redirect.clone());
-            for (u, e, n) in config
-                .users
-                .unwrap_or_else(|| vec![("u-1".into(), "jon@smith.com".into(), "Jon Smith".into())])
-            {
-                b = b.user(u, e, n);
+            let c: Cloud66Config = load(path)?;
+            if printed(&args, &c)? {
+                return Ok(());
             }
-            for (u, n) in config.stacks.unwrap_or_else(|| vec![("stack-1".into(), "web".into())]) {
-                b = b.stack(u, n);
+            init_logs();
+            let mut b = partner_cloud66::fake::FakeCloud66::builder();
+            b = match (&c.link_url, &c.sso_return_url) {
+                (None, None) => b.stand_in_partner(c.partner.clone(), c.provider_uid.clone()),
+                (Some(link), Some(sso)) => {
+                    b.partner(c.partner.clone(), c.provider_uid.clone(), link.clone(), sso.clone())
+                }
+                _ => {
+                    return Err(CliError::usage(
+                        "set both link_url and sso_return_url, or neither (pages of the fake)",
+                    ));
+                }
+            };
+            let secret = Secret::from(c.client_secret.as_str());
+            b = match &c.redirect_uri {
+                None => b.stand_in_oauth_app(c.client_id.clone(), secret),
+                Some(uri) => b.oauth_app(c.client_id.clone(), secret, uri.clone()),
+            };
+            for u in &c.users {
+                b = b.user(u.uid.clone(), u.email.clone(), u.name.clone());
+            }
+            for s in &c.stacks {
+                b = b.stack(s.uid.clone(), s.name.clone());
             }
             let fake = b.start(args.port).await.map_err(io)?;
             let line = json!({
                 "provider": "cloud66", "base_url": fake.base_url(), "api_base_url": fake.api_base_url(),
-                "partner_endpoint": fake.partner_endpoint(), "provider_uid": uid, "partner": partner,
-                "client_id": client_id, "client_secret": secret, "redirect_uri": redirect,
+                "partner_endpoint": fake.partner_endpoint(), "provider_uid": c.provider_uid, "partner": c.partner,
+                "link_url": fake.link_url(), "sso_return_url": fake.sso_return_url(),
+                "client_id": c.client_id, "client_secret": c.client_secret, "redirect_uri": fake.oauth_redirect_uri(),
             });
             (Box::new(fake), line)
         }
@@ -190,6 +188,15 @@ pub async fn run(args: MockArgs) -> Result<(), CliError> {
     wait_for_shutdown().await;
     eprintln!("stopping");
     Ok(())
+}
+
+fn init_logs() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+        .with_target(false)
+        .init();
 }
 
 async fn wait_for_shutdown() {

@@ -1,0 +1,235 @@
+//! The validation page (`/auth/?credentialToken=..`): what the customer's
+//! browser opens to authorize or refuse an application's consumer key.
+//!
+//! `GET` shows the requested access rules and a form posted back to the
+//! same URL with a button `action=authorize` and a button `action=refuse`
+//! (and an optional `validity` in seconds, `0` or absent for unlimited).
+//! `POST` applies the decision once: the token is used up whatever the
+//! decision, and a used, unknown, expired or empty token gets a 404 page
+//! and touches no key.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use partner_core::server::FormFields;
+
+use super::FakeState;
+use super::credentials::Decision;
+use crate::CredentialState;
+
+/// The longest validity the page accepts (10 years), in seconds.
+const MAX_VALIDITY_SECS: u64 = 10 * 366 * 86_400;
+
+/// `text` with `& < > " '` escaped for HTML text and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An HTML page that is never cached, framed or leaks its URL (which holds
+/// the token) in a `Referer`.
+fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - OVHcloud (fake)</title>\n</head>\n<body>\n<h1>{}</h1>\n{body}</body>\n</html>\n",
+        escape(title),
+        escape(title)
+    );
+    let mut response = (status, page).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    secure(headers);
+    response
+}
+
+fn secure(headers: &mut axum::http::HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
+}
+
+fn unknown_token() -> Response {
+    html(
+        StatusCode::NOT_FOUND,
+        "Unknown validation link",
+        "<p>This validation link is unknown, already used or expired. Ask the application for a new one.</p>\n",
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    html(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>\n", escape(message)))
+}
+
+/// The validation token of the URL: `Err` when it is repeated, `Ok("")`
+/// when absent or empty.
+fn token_of(uri: &Uri) -> Result<String, &'static str> {
+    let query = FormFields::parse_urlencoded(uri.query().unwrap_or("").as_bytes());
+    if query.count("credentialToken") > 1 {
+        return Err("credentialToken is repeated.");
+    }
+    Ok(query.get("credentialToken").unwrap_or("").to_owned())
+}
+
+/// `GET /auth/?credentialToken=..`: the consent page.
+pub(super) async fn page(State(s): State<Arc<FakeState>>, uri: Uri) -> Response {
+    let token = match token_of(&uri) {
+        Ok(token) => token,
+        Err(message) => return bad_request(message),
+    };
+    let now = s.now();
+    let data = s.lock();
+    let Some(credential) = data.credentials.pending_by_token(&token, now) else {
+        return unknown_token();
+    };
+    let mut rules = String::new();
+    for rule in credential.rules.iter() {
+        let _ = writeln!(
+            rules,
+            "<li><code>{}</code> <code>{}</code></li>",
+            rule.method.as_str(),
+            escape(&rule.path)
+        );
+    }
+    let back = match &credential.redirection {
+        Some(url) => {
+            format!("<p>You will then be sent back to <code>{}</code>.</p>\n", escape(url))
+        }
+        None => String::new(),
+    };
+    drop(data);
+    let action = format!(
+        "/auth/?credentialToken={}",
+        escape(&partner_core::encoding::form_encode_component(&token))
+    );
+    let body = format!(
+        "<p>The application <code>{app}</code> asks for access to your OVHcloud account with these rights:</p>\n\
+         <ul>\n{rules}</ul>\n{back}\
+         <form method=\"post\" action=\"{action}\">\n\
+         <p><label for=\"validity\">Validity</label>\n\
+         <select id=\"validity\" name=\"validity\">\n\
+         <option value=\"0\" selected>Unlimited</option>\n\
+         <option value=\"3600\">1 hour</option>\n\
+         <option value=\"86400\">1 day</option>\n\
+         <option value=\"2592000\">30 days</option>\n\
+         </select></p>\n\
+         <p><button type=\"submit\" name=\"action\" value=\"authorize\">Authorize</button>\n\
+         <button type=\"submit\" name=\"action\" value=\"refuse\">Refuse</button></p>\n\
+         </form>\n",
+        app = escape(&s.application_key),
+    );
+    html(StatusCode::OK, "Authorize an application", &body)
+}
+
+/// The decision of a posted form, or why it is refused.
+fn decision_of(form: &FormFields) -> Result<Decision, &'static str> {
+    if form.count("action") != 1 || form.count("validity") > 1 {
+        return Err("Choose Authorize or Refuse (one action).");
+    }
+    match form.get("action") {
+        Some("authorize") => {
+            let validity = match form.get("validity").map(str::trim).unwrap_or("") {
+                "" | "0" => None,
+                text => match text.parse::<u64>() {
+                    Ok(secs) if secs <= MAX_VALIDITY_SECS => Some(Duration::from_secs(secs)),
+                    _ => return Err("The validity is a number of seconds."),
+                },
+            };
+            Ok(Decision::Authorize { validity })
+        }
+        Some("refuse") => Ok(Decision::Refuse),
+        _ => Err("Choose Authorize or Refuse."),
+    }
+}
+
+/// `POST /auth/?credentialToken=..`: the customer's decision, applied once.
+pub(super) async fn decide(
+    State(s): State<Arc<FakeState>>,
+    uri: Uri,
+    form: FormFields,
+) -> Response {
+    let token = match token_of(&uri) {
+        Ok(token) => token,
+        Err(message) => return bad_request(message),
+    };
+    let decision = match decision_of(&form) {
+        Ok(decision) => decision,
+        Err(message) => return bad_request(message),
+    };
+    let now = s.now();
+    let decided = s.lock().credentials.decide_token(&token, decision, now);
+    let Some(credential) = decided else { return unknown_token() };
+    if let Some(url) = credential.redirection.as_deref() {
+        if let Ok(location) = HeaderValue::from_str(url) {
+            let mut response = StatusCode::SEE_OTHER.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::LOCATION, location);
+            secure(headers);
+            return response;
+        }
+    }
+    match credential.state {
+        CredentialState::Validated => html(
+            StatusCode::OK,
+            "Access granted",
+            "<p>The application was granted access to your account. You can close this page.</p>\n",
+        ),
+        _ => html(
+            StatusCode::OK,
+            "Access refused",
+            "<p>The application was refused access to your account. You can close this page.</p>\n",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn decisions() {
+        let form = |b: &str| FormFields::parse_urlencoded(b.as_bytes());
+        assert_eq!(
+            decision_of(&form("action=authorize")).unwrap(),
+            Decision::Authorize { validity: None }
+        );
+        assert_eq!(
+            decision_of(&form("action=authorize&validity=3600")).unwrap(),
+            Decision::Authorize { validity: Some(Duration::from_secs(3600)) }
+        );
+        assert_eq!(decision_of(&form("action=refuse")).unwrap(), Decision::Refuse);
+        for bad in [
+            "",
+            "action=yes",
+            "action=authorize&action=refuse",
+            "action=authorize&validity=-1",
+            "action=authorize&validity=99999999999",
+        ] {
+            assert!(decision_of(&form(bad)).is_err(), "{bad}");
+        }
+    }
+}
