@@ -76,6 +76,7 @@ impl FakeHub {
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             clock: Arc::new(SystemClock),
             allowed_params: Vec::new(),
+            replay_capacity: MAX_REPLAY_ENTRIES,
         }
     }
 }
@@ -98,6 +99,7 @@ pub struct FakeHubBuilder {
     rate_limit: Option<u32>,
     clock: Arc<dyn Clock>,
     allowed_params: Vec<String>,
+    replay_capacity: usize,
 }
 
 impl FakeHubBuilder {
@@ -166,6 +168,14 @@ impl FakeHubBuilder {
         self
     }
 
+    /// Handoffs remembered against replay at once (default
+    /// [`MAX_REPLAY_ENTRIES`]); past it a new login is answered 503 with
+    /// `Retry-After` until older ones leave their window.
+    pub fn replay_capacity(mut self, entries: usize) -> Self {
+        self.replay_capacity = entries;
+        self
+    }
+
     /// Declares extra hash link parameter names non-secret (as
     /// [`HashVerifier::allow_params`]); by default the hub accepts the
     /// documented names only.
@@ -183,7 +193,7 @@ impl FakeHubBuilder {
     pub async fn start(self, port: u16) -> std::io::Result<RunningHub> {
         let invalid =
             |err: crate::Error| std::io::Error::new(std::io::ErrorKind::InvalidInput, err);
-        let replay = Arc::new(InMemoryReplayGuard::new(MAX_REPLAY_ENTRIES));
+        let replay = Arc::new(InMemoryReplayGuard::new(self.replay_capacity));
         let hash = HashVerifier::new(self.api_key.clone())
             .map_err(invalid)?
             .allow_params(self.allowed_params)
@@ -318,6 +328,17 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
         .into_response()
 }
 
+/// A refused login: 403, except a full replay guard, which is the hub
+/// being busy (503 with `Retry-After`), not the link being bad.
+fn refuse_login(err: &crate::Error) -> Response {
+    if matches!(err, crate::Error::ReplayGuardFull) {
+        let mut response = refuse(StatusCode::SERVICE_UNAVAILABLE, &err.to_string());
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return response;
+    }
+    refuse(StatusCode::FORBIDDEN, &err.to_string())
+}
+
 enum Page {
     Home,
     Template(String),
@@ -367,11 +388,11 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
                     .map(str::to_owned);
                 (v.account_id, name)
             }
-            Err(err) => return refuse(StatusCode::FORBIDDEN, &err.to_string()),
+            Err(err) => return refuse_login(&err),
         },
         None => match state.hash.verify_query(raw, now) {
             Ok(v) => (v.account_id().into_owned(), v.get("accountname").map(|n| n.into_owned())),
-            Err(err) => return refuse(StatusCode::FORBIDDEN, &err.to_string()),
+            Err(err) => return refuse_login(&err),
         },
     };
     let too_long = |v: &str| v.len() > MAX_ACCOUNT_FIELD_BYTES;

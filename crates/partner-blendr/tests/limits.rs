@@ -110,6 +110,32 @@ async fn logins_create_at_most_max_accounts() {
     assert_eq!(fake.account_ids().len(), MAX_ACCOUNTS);
 }
 
+/// A full replay guard is the hub being busy (503 + Retry-After), never a
+/// replay let through, and frees up as handoffs leave their window.
+#[tokio::test]
+async fn a_full_replay_guard_answers_503_and_recovers() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = FakeHub::builder()
+        .credentials(APP, KEY)
+        .clock(clock.clone())
+        .replay_capacity(2)
+        .start(0)
+        .await
+        .unwrap();
+    assert_eq!(login(&fake, &clock, &SsoParams::new("a").unwrap()).await.0, 200);
+    assert_eq!(login(&fake, &clock, &SsoParams::new("b").unwrap()).await.0, 200);
+    let signer = HashLinkSigner::new(KEY).unwrap();
+    let hub = Hub::from_base_url(&fake.base_url()).unwrap();
+    let link = signer
+        .link(&hub, &SsoPage::Home, &SsoParams::new("c").unwrap(), clock.unix_time())
+        .unwrap();
+    let r = http().get(link.as_str()).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "60");
+    clock.advance(std::time::Duration::from_secs(400));
+    assert_eq!(login(&fake, &clock, &SsoParams::new("c").unwrap()).await.0, 200, "room again");
+}
+
 #[tokio::test]
 async fn account_fields_and_bodies_are_bounded() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));

@@ -23,7 +23,8 @@ pub struct Request {
     pub headers: Vec<(&'static str, String)>,
     /// The body (a `Content-Length` is sent when it is not empty).
     pub body: Vec<u8>,
-    /// The statuses that count as the expected answer.
+    /// The statuses that count as the expected answer; 0 stands for the
+    /// server closing the connection before answering.
     pub expect: &'static [u16],
 }
 

@@ -70,7 +70,8 @@ pub struct KindCounts {
     pub unexpected: u64,
     /// Requests that got no answer (connection errors).
     pub errors: u64,
-    /// Answers per status.
+    /// Answers per status; 0 counts connections the server closed before
+    /// the client finished sending (an early refusal of an oversized body).
     pub statuses: BTreeMap<u16, u64>,
 }
 
@@ -288,6 +289,12 @@ pub async fn drive(
                             entry.unexpected += 1;
                         }
                         workload.answer(&request, &response);
+                    }
+                    // A server may refuse an oversized body before reading
+                    // it and close the connection: for such requests (whose
+                    // expected statuses include 0) that is the refusal.
+                    Err(_) if request.expect.contains(&0) => {
+                        *entry.statuses.entry(0).or_default() += 1
                     }
                     Err(_) => entry.errors += 1,
                 }

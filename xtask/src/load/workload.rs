@@ -2,7 +2,7 @@
 //! (tokens, codes, logins, signed calls), bad credentials, and every 200th
 //! request a 1 MiB body to a route that must refuse it with 413.
 
-use partner_core::{Clock, SystemClock, UnixTime};
+use partner_core::{Clock, Secret, SystemClock, UnixTime};
 use serde_json::Value;
 
 use super::http::{Request, Response};
@@ -18,6 +18,10 @@ pub trait Workload: Send {
 /// Every this-many requests, one abusive 1 MiB body.
 const ABUSE_EVERY: u64 = 200;
 const MIB: usize = 1 << 20;
+
+/// What a 1 MiB body may get: 413, or the connection closed before the
+/// body was sent in full (status 0 in the report).
+const REFUSED: &[u16] = &[413, 0];
 
 fn abusive(i: u64) -> bool {
     i % ABUSE_EVERY == ABUSE_EVERY - 1
@@ -57,6 +61,11 @@ pub fn for_provider(provider: &str, line: &Value, task: u64) -> Result<Box<dyn W
             prefix: path_of(field(line, "base_url")?),
             token_path: path_of(field(line, "token_url")?),
             application_key: field(line, "application_key")?.to_owned(),
+            application_secret: Secret::from(field(line, "application_secret")?),
+            host: super::loopback_addr(field(line, "base_url")?)?.to_string(),
+            consumer_key: None,
+            consent: None,
+            authorized: false,
             basic: line
                 .get("service_account")
                 .map(|sa| {
@@ -115,8 +124,33 @@ struct Ovh {
     prefix: String,
     token_path: String,
     application_key: String,
+    application_secret: Secret,
+    /// `127.0.0.1:port`: the URL the fake checks signatures against is
+    /// `http://<host><target>`.
+    host: String,
     basic: String,
     bearer: Option<String>,
+    /// This task's consumer key: requested, then authorized once on the
+    /// consent page, then used for signed calls.
+    consumer_key: Option<Secret>,
+    consent: Option<String>,
+    authorized: bool,
+}
+
+impl Ovh {
+    fn signed_get(&self, kind: &'static str, path: &str, consumer_key: &Secret) -> Request {
+        let target = format!("{}{path}", self.prefix);
+        let url = format!("http://{}{target}", self.host);
+        let ts = now().as_secs();
+        let signature =
+            partner_ovhcloud::sign(&self.application_secret, consumer_key, "GET", &url, b"", ts)
+                .unwrap_or_default();
+        Request::get(kind, target, &[200])
+            .header("x-ovh-application", self.application_key.clone())
+            .header("x-ovh-consumer", consumer_key.expose_str().unwrap_or_default().to_owned())
+            .header("x-ovh-timestamp", ts.to_string())
+            .header("x-ovh-signature", signature)
+    }
 }
 
 impl Workload for Ovh {
@@ -128,11 +162,24 @@ impl Workload for Ovh {
                 credential,
                 "application/json",
                 vec![b' '; MIB],
-                &[413],
+                REFUSED,
             )
             .header("x-ovh-application", self.application_key.clone());
         }
+        if let Some(consent) = self.consent.take() {
+            return Request::post(
+                "consent",
+                consent,
+                "application/x-www-form-urlencoded",
+                "action=authorize",
+                &[200, 303],
+            );
+        }
         match (i % 6, &self.bearer) {
+            (1, _) if self.authorized => match &self.consumer_key {
+                Some(ck) => self.signed_get("signed-call", "/me", ck),
+                None => Request::get("time", format!("{}/auth/time", self.prefix), &[200]),
+            },
             (0, _) => Request::post(
                 "credential-request",
                 credential,
@@ -160,8 +207,18 @@ impl Workload for Ovh {
     }
 
     fn answer(&mut self, request: &Request, response: &Response) {
-        if request.kind == "oauth2-token" {
-            self.bearer = json_field(response, "access_token");
+        match request.kind {
+            "oauth2-token" => self.bearer = json_field(response, "access_token"),
+            "credential-request" if self.consumer_key.is_none() => {
+                let url = json_field(response, "validationUrl");
+                self.consent = url
+                    .as_deref()
+                    .and_then(|u| u.split_once(&self.host))
+                    .map(|(_, t)| t.to_owned());
+                self.consumer_key = json_field(response, "consumerKey").map(Secret::from);
+            }
+            "consent" => self.authorized = response.status < 400,
+            _ => {}
         }
     }
 }
@@ -178,7 +235,7 @@ impl Workload for Cheetah {
     fn next(&mut self, i: u64) -> Request {
         let form = "application/x-www-form-urlencoded";
         if abusive(i) {
-            return Request::post("abuse-1MiB", "/oauth/token", form, vec![b'a'; MIB], &[413])
+            return Request::post("abuse-1MiB", "/oauth/token", form, vec![b'a'; MIB], REFUSED)
                 .header("accept", STELLAR);
         }
         // Members come from a bounded set of ids, so the member store stays
@@ -234,7 +291,7 @@ impl Workload for Cloud66 {
     fn next(&mut self, i: u64) -> Request {
         let form = "application/x-www-form-urlencoded";
         if abusive(i) {
-            return Request::post("abuse-1MiB", "/oauth/token", form, vec![b'a'; MIB], &[413]);
+            return Request::post("abuse-1MiB", "/oauth/token", form, vec![b'a'; MIB], REFUSED);
         }
         if let Some(code) = self.code.take() {
             let body = partner_core::encoding::form_encode([
@@ -245,11 +302,13 @@ impl Workload for Cloud66 {
             return Request::post("token", "/oauth/token", form, body, &[200])
                 .header("authorization", self.basic.clone());
         }
-        match (i % 4, &self.token) {
-            (0, _) | (1, None) => Request::get("authorize", self.authorize.clone(), &[302]),
-            (1, Some(token)) => Request::get("api-call", "/api/3/stacks", &[200])
+        // A request after an authorize is the code's exchange (above), so
+        // the pattern runs authorize, token, api-call, bad-bearer, bad-code.
+        match (i % 5, &self.token) {
+            (0 | 1, _) | (2, None) => Request::get("authorize", self.authorize.clone(), &[302]),
+            (2, Some(token)) => Request::get("api-call", "/api/3/stacks", &[200])
                 .header("authorization", format!("Bearer {token}")),
-            (2, _) => Request::get("bad-bearer", "/api/3/stacks", &[401])
+            (3, _) => Request::get("bad-bearer", "/api/3/stacks", &[401])
                 .header("authorization", "Bearer not-a-token"),
             _ => Request::post(
                 "bad-code",
@@ -296,7 +355,7 @@ impl Workload for Blendr {
                 "/sso",
                 "application/x-www-form-urlencoded",
                 vec![b'a'; MIB],
-                &[413],
+                REFUSED,
             );
         }
         match i % 4 {
@@ -306,7 +365,9 @@ impl Workload for Blendr {
                 let user = format!("{}-{i}", self.task);
                 match self.signer.signed_query(&[("accountid", &account), ("userid", &user)], now())
                 {
-                    Ok(query) => Request::get("hash-login", format!("/sso?{query}"), &[200]),
+                    // Past 100,000 logins within the 5-minute window the
+                    // hub's replay guard is full: 503, never a replay.
+                    Ok(query) => Request::get("hash-login", format!("/sso?{query}"), &[200, 503]),
                     Err(_) => Request::get("hash-login-unsigned", "/sso", &[403]),
                 }
             }
@@ -334,7 +395,7 @@ impl Workload for Teapplix {
                 "/api2/Orders",
                 "application/json",
                 vec![b' '; MIB],
-                &[413],
+                REFUSED,
             )
             .header("apitoken", self.api_token.clone());
         }
