@@ -6,34 +6,18 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::Duration;
 
 use clap::Parser;
-use xtask::load::{Options, drive};
+use xtask::load::{LoadArgs, drive};
 
 /// Drive fakes with load and abuse on 127.0.0.1.
 #[derive(Parser)]
 struct Args {
-    /// The fakes to load (default: all five, one after the other).
-    providers: Vec<String>,
     /// The `partner` binary.
     #[arg(long)]
     partner: PathBuf,
-    /// Connections.
-    #[arg(long, default_value_t = 16)]
-    connections: usize,
-    /// Run at least this many seconds.
-    #[arg(long, default_value_t = 60)]
-    seconds: u64,
-    /// And until this many requests are answered.
-    #[arg(long, default_value_t = 1_000_000)]
-    requests: u64,
-    /// But never longer than this many seconds.
-    #[arg(long, default_value_t = 600)]
-    max_seconds: u64,
-    /// Print the reports as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    load: LoadArgs,
 }
 
 /// Kills the fake when the run ends, however it ends.
@@ -75,18 +59,12 @@ fn start(
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let providers = if args.providers.is_empty() {
+    let providers = if args.load.providers.is_empty() {
         ["cheetah", "cloud66", "ovhcloud", "blendr", "teapplix"].map(str::to_owned).to_vec()
     } else {
-        args.providers.clone()
+        args.load.providers.clone()
     };
-    let options = Options {
-        connections: args.connections,
-        min_duration: Duration::from_secs(args.seconds),
-        min_requests: args.requests,
-        max_duration: Duration::from_secs(args.max_seconds.max(args.seconds)),
-        ..Options::default()
-    };
+    let options = args.load.options();
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
             Ok(rt) => rt,
@@ -110,7 +88,7 @@ fn main() -> ExitCode {
         drop(fake);
         match report {
             Ok(report) => {
-                if !args.json {
+                if !args.load.json {
                     print!("{}", report.text());
                 }
                 reports.push(report);
@@ -121,7 +99,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    if args.json {
+    if args.load.json {
         println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
     }
     let failed = reports.iter().filter(|r| !r.ok()).count();

@@ -42,25 +42,7 @@ enum Command {
     ///
     /// Exit status: 0 when every fake is within its targets, 1 when one is not, 2 when a
     /// fake cannot be built or started.
-    Load {
-        /// The fakes to load: ovhcloud, cloud66, blendr, cheetah, teapplix (default: all).
-        providers: Vec<String>,
-        /// Connections.
-        #[arg(long, default_value_t = 16)]
-        connections: usize,
-        /// Run each fake at least this many seconds...
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-        /// ...and until this many requests are answered...
-        #[arg(long, default_value_t = 1_000_000)]
-        requests: u64,
-        /// ...but never longer than this many seconds.
-        #[arg(long, default_value_t = 600)]
-        max_seconds: u64,
-        /// Print the reports as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Load(xtask::load::LoadArgs),
 }
 
 fn parse_provider(name: &str) -> Result<Provider, String> {
@@ -71,9 +53,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
         Command::Bench { json } => bench(json),
-        Command::Load { providers, connections, seconds, requests, max_seconds, json } => {
-            load(&providers, connections, seconds, requests, max_seconds, json)
-        }
+        Command::Load(args) => load(&args),
     }
 }
 
@@ -81,14 +61,7 @@ fn cargo() -> std::process::Command {
     std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn load(
-    providers: &[String],
-    connections: usize,
-    seconds: u64,
-    requests: u64,
-    max_seconds: u64,
-    json: bool,
-) -> ExitCode {
+fn load(args: &xtask::load::LoadArgs) -> ExitCode {
     let built = cargo()
         .args([
             "build",
@@ -115,13 +88,7 @@ fn load(
     }
     let release = xtask::target_dir().join("release");
     let mut cmd = std::process::Command::new(release.join("partner-load"));
-    cmd.arg("--partner").arg(release.join("partner"));
-    cmd.args(["--connections", &connections.to_string(), "--seconds", &seconds.to_string()]);
-    cmd.args(["--requests", &requests.to_string(), "--max-seconds", &max_seconds.to_string()]);
-    if json {
-        cmd.arg("--json");
-    }
-    cmd.args(providers);
+    cmd.arg("--partner").arg(release.join("partner")).args(args.to_args());
     match cmd.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(u8::try_from(status.code().unwrap_or(1)).unwrap_or(1)),

@@ -30,7 +30,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use partner_core::encoding::raw_pairs;
+use partner_core::encoding::{html_escape, raw_pairs};
 use partner_core::server::{LoopbackServer, ServerLimits};
 use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock, UnixTime};
 use serde_json::{Value, json};
@@ -311,14 +311,6 @@ impl HubState {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 fn refuse(status: StatusCode, reason: &str) -> Response {
     (
         status,
@@ -434,8 +426,8 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
     let html = format!(
         "<!doctype html><html><head><title>Integration hub</title></head><body><h1>Integration hub</h1>\
          <p id=\"account\">{}</p><p id=\"page\">{}</p></body></html>\n",
-        escape(&account_id),
-        escape(&page_text)
+        html_escape(&account_id),
+        html_escape(&page_text)
     );
     (
         StatusCode::OK,

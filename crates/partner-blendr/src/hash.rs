@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use partner_core::crypto::HmacSha256Key;
-use partner_core::encoding::form_encode;
+use partner_core::encoding::{form_encode, push_html_escaped};
 use partner_core::{Secret, SignedUrl, UnixTime};
 
 use crate::params::AllowedParams;
@@ -245,13 +245,13 @@ pub(crate) fn render_post_form(
     let mut html = String::with_capacity(512);
     html.push_str("<!doctype html><html><head><meta charset=\"utf-8\"><title>Opening integrations</title></head><body>");
     html.push_str("<form id=\"blendr-sso\" method=\"post\" action=\"");
-    escape_html(&mut html, action);
+    push_html_escaped(&mut html, action);
     html.push_str("\" accept-charset=\"UTF-8\" enctype=\"application/x-www-form-urlencoded\">");
     for (name, value) in fields {
         html.push_str("<input type=\"hidden\" name=\"");
-        escape_html(&mut html, name);
+        push_html_escaped(&mut html, name);
         html.push_str("\" value=\"");
-        escape_html(&mut html, value);
+        push_html_escaped(&mut html, value);
         html.push_str("\">");
     }
     html.push_str("<noscript><button type=\"submit\">Continue</button></noscript></form>");
@@ -273,21 +273,6 @@ fn crlf(text: &str) -> String {
         return text.to_owned();
     }
     text.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n")
-}
-
-fn escape_html(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' => out.push_str("&#10;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

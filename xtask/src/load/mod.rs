@@ -24,6 +24,60 @@ use tokio::net::TcpStream;
 
 use self::http::Connection;
 
+/// The command line of `cargo xtask load` (and of the release binary it runs).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// The fakes to load: ovhcloud, cloud66, blendr, cheetah, teapplix (default: all).
+    pub providers: Vec<String>,
+    /// Connections.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Run each fake at least this many seconds...
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// ...and until this many requests are answered...
+    #[arg(long, default_value_t = 1_000_000)]
+    pub requests: u64,
+    /// ...but never longer than this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub max_seconds: u64,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl LoadArgs {
+    /// The arguments as a command line, to hand them on.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--connections".to_owned(),
+            self.connections.to_string(),
+            "--seconds".to_owned(),
+            self.seconds.to_string(),
+            "--requests".to_owned(),
+            self.requests.to_string(),
+            "--max-seconds".to_owned(),
+            self.max_seconds.to_string(),
+        ];
+        if self.json {
+            args.push("--json".to_owned());
+        }
+        args.extend(self.providers.iter().cloned());
+        args
+    }
+
+    /// The run's options.
+    pub fn options(&self) -> Options {
+        Options {
+            connections: self.connections,
+            min_duration: Duration::from_secs(self.seconds),
+            min_requests: self.requests,
+            max_duration: Duration::from_secs(self.max_seconds.max(self.seconds)),
+            ..Options::default()
+        }
+    }
+}
+
 /// How hard and how long.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -6,47 +6,22 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use partner_core::HasErrorKind;
-use partner_core::encoding::form_encode;
-use partner_core::server::FormFields;
+use partner_core::encoding::{form_encode, html_escape};
+use partner_core::server::{FormFields, html_page};
 
 use super::{FakeState, Partner, STAND_IN_LINK_PATH, link};
 use crate::{Error, LinkRedirectVerifier, LinkRequest};
 
-/// `text` with `& < > " '` escaped, for HTML text and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An HTML page; `body` is HTML already escaped.
+/// A stand-in page; `body` is HTML already escaped.
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n{body}\n<p><small>A stand-in page of the fake Cloud 66 (partner-cloud66).</small></p>\n</body></html>\n",
-        title = escape(title),
+    let body = format!(
+        "{body}
+<p><small>A stand-in page of the fake Cloud 66 (partner-cloud66).</small></p>"
     );
-    let mut response = (status, html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    response
+    html_page(status, title, &body)
 }
 
 /// `<dt>name</dt><dd>value or (none)</dd>` rows.
@@ -55,9 +30,9 @@ fn rows(items: &[(&str, Option<&str>)]) -> String {
     for (name, value) in items {
         let value = value.map_or_else(
             || "<em>(none)</em>".to_owned(),
-            |v| format!("<code>{}</code>", escape(v)),
+            |v| format!("<code>{}</code>", html_escape(v)),
         );
-        out.push_str(&format!("<dt>{}</dt><dd>{value}</dd>\n", escape(name)));
+        out.push_str(&format!("<dt>{}</dt><dd>{value}</dd>\n", html_escape(name)));
     }
     out.push_str("</dl>");
     out
@@ -67,7 +42,7 @@ fn not_served(what: &str) -> Response {
     page(
         StatusCode::NOT_FOUND,
         "Not a stand-in",
-        &format!("<p>The {} is not a stand-in of this fake.</p>", escape(what)),
+        &format!("<p>The {} is not a stand-in of this fake.</p>", html_escape(what)),
     )
 }
 
@@ -89,8 +64,8 @@ fn check_link(s: &FakeState, query: &str) -> Result<LinkRequest, Error> {
 fn refusal(err: &Error) -> String {
     format!(
         "<p>Refused: <strong>{}</strong> ({})</p>",
-        escape(err.error_kind().as_str()),
-        escape(&err.to_string())
+        html_escape(err.error_kind().as_str()),
+        html_escape(&err.to_string())
     )
 }
 
@@ -115,9 +90,9 @@ pub(super) async fn link_page(
                  <input type=\"hidden\" name=\"callback\" value=\"{callback}\">\n\
                  <button type=\"submit\">Provision and return to Cloud 66</button>\n</form>",
                 action = STAND_IN_LINK_PATH,
-                uid = escape(&link.uid),
-                email = escape(&link.email),
-                callback = escape(link.callback.as_str()),
+                uid = html_escape(&link.uid),
+                email = html_escape(&link.email),
+                callback = html_escape(link.callback.as_str()),
             );
             page(
                 StatusCode::OK,
@@ -151,8 +126,8 @@ pub(super) async fn link_submit(State(s): State<Arc<FakeState>>, form: FormField
             &title,
             &format!(
                 "<p>Cloud 66 refused the provisioning: <strong>{}</strong></p>\n<p><a href=\"{}\">Return to Cloud 66</a></p>",
-                escape(&text),
-                escape(link.callback.as_str())
+                html_escape(&text),
+                html_escape(link.callback.as_str())
             ),
         ),
     }
@@ -218,9 +193,9 @@ pub(super) async fn oauth_page(
     let next = if q.get("code").is_some() {
         format!(
             "<p>Exchange the code at <code>POST {base}/oauth/token</code> with <code>grant_type=authorization_code</code>, the code, <code>redirect_uri={redirect}</code> and the client credentials of <code>{client}</code> (HTTP Basic or <code>client_id</code>/<code>client_secret</code>). It is single use and valid for {minutes} minutes.</p>",
-            base = escape(&s.base),
-            redirect = escape(&app.redirect_uri),
-            client = escape(&app.client_id),
+            base = html_escape(&s.base),
+            redirect = html_escape(&app.redirect_uri),
+            client = html_escape(&app.client_id),
             minutes = super::CODE_LIFETIME.as_secs() / 60,
         )
     } else {
@@ -231,18 +206,4 @@ pub(super) async fn oauth_page(
         "OAuth2 redirect URI",
         &format!("<p>The authorize endpoint sent you back with:</p>\n{arrived}\n{next}"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(escape("jon@smith.com"), "jon@smith.com");
-    }
 }

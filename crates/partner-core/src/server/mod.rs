@@ -8,16 +8,20 @@
 //! - [`oauth`]: OAuth2 token and authorize endpoints as RFC 6749 and
 //!   RFC 6750 ask, so standard client libraries work on their defaults.
 //! - [`FormFields`]: form bodies, URL-encoded or `multipart/form-data`.
+//! - [`html_page`]: a page a person acts on (consent, stand-in pages),
+//!   never cached, framed, scripted or leaking its URL in a `Referer`.
 //! - [`ExpiringMap`]: a bounded store with expiry whose look-ups do not grow
 //!   with the number of entries.
 
 mod connections;
 mod form;
+mod html;
 mod lifecycle;
 pub mod oauth;
 mod store;
 
 pub use connections::ServerLimits;
 pub use form::FormFields;
+pub use html::html_page;
 pub use lifecycle::LoopbackServer;
 pub use store::ExpiringMap;

@@ -15,7 +15,8 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use partner_core::server::FormFields;
+use partner_core::encoding::html_escape;
+use partner_core::server::{FormFields, html_page};
 
 use super::FakeState;
 use super::credentials::Decision;
@@ -24,49 +25,8 @@ use crate::CredentialState;
 /// The longest validity the page accepts (10 years), in seconds.
 const MAX_VALIDITY_SECS: u64 = 10 * 366 * 86_400;
 
-/// `text` with `& < > " '` escaped for HTML text and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An HTML page that is never cached, framed or leaks its URL (which holds
-/// the token) in a `Referer`.
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} - OVHcloud (fake)</title>\n</head>\n<body>\n<h1>{}</h1>\n{body}</body>\n</html>\n",
-        escape(title),
-        escape(title)
-    );
-    let mut response = (status, page).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    secure(headers);
-    response
-}
-
-fn secure(headers: &mut axum::http::HeaderMap) {
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-    );
-}
-
 fn unknown_token() -> Response {
-    html(
+    html_page(
         StatusCode::NOT_FOUND,
         "Unknown validation link",
         "<p>This validation link is unknown, already used or expired. Ask the application for a new one.</p>\n",
@@ -74,7 +34,11 @@ fn unknown_token() -> Response {
 }
 
 fn bad_request(message: &str) -> Response {
-    html(StatusCode::BAD_REQUEST, "Invalid request", &format!("<p>{}</p>\n", escape(message)))
+    html_page(
+        StatusCode::BAD_REQUEST,
+        "Invalid request",
+        &format!("<p>{}</p>\n", html_escape(message)),
+    )
 }
 
 /// The validation token of the URL: `Err` when it is repeated, `Ok("")`
@@ -104,19 +68,19 @@ pub(super) async fn page(State(s): State<Arc<FakeState>>, uri: Uri) -> Response 
             rules,
             "<li><code>{}</code> <code>{}</code></li>",
             rule.method.as_str(),
-            escape(&rule.path)
+            html_escape(&rule.path)
         );
     }
     let back = match &credential.redirection {
         Some(url) => {
-            format!("<p>You will then be sent back to <code>{}</code>.</p>\n", escape(url))
+            format!("<p>You will then be sent back to <code>{}</code>.</p>\n", html_escape(url))
         }
         None => String::new(),
     };
     drop(data);
     let action = format!(
         "/auth/?credentialToken={}",
-        escape(&partner_core::encoding::form_encode_component(&token))
+        html_escape(&partner_core::encoding::form_encode_component(&token))
     );
     let body = format!(
         "<p>The application <code>{app}</code> asks for access to your OVHcloud account with these rights:</p>\n\
@@ -132,9 +96,9 @@ pub(super) async fn page(State(s): State<Arc<FakeState>>, uri: Uri) -> Response 
          <p><button type=\"submit\" name=\"action\" value=\"authorize\">Authorize</button>\n\
          <button type=\"submit\" name=\"action\" value=\"refuse\">Refuse</button></p>\n\
          </form>\n",
-        app = escape(&s.application_key),
+        app = html_escape(&s.application_key),
     );
-    html(StatusCode::OK, "Authorize an application", &body)
+    html_page(StatusCode::OK, "Authorize an application", &body)
 }
 
 /// The decision of a posted form, or why it is refused.
@@ -180,17 +144,19 @@ pub(super) async fn decide(
             let mut response = StatusCode::SEE_OTHER.into_response();
             let headers = response.headers_mut();
             headers.insert(header::LOCATION, location);
-            secure(headers);
+            // The validation URL holds the token: never cached, never sent on.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
             return response;
         }
     }
     match credential.state {
-        CredentialState::Validated => html(
+        CredentialState::Validated => html_page(
             StatusCode::OK,
             "Access granted",
             "<p>The application was granted access to your account. You can close this page.</p>\n",
         ),
-        _ => html(
+        _ => html_page(
             StatusCode::OK,
             "Access refused",
             "<p>The application was refused access to your account. You can close this page.</p>\n",
@@ -201,14 +167,6 @@ pub(super) async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 
     #[test]
     fn decisions() {
