@@ -4,6 +4,8 @@
 pub mod bench;
 pub mod conformance;
 pub mod load;
+pub mod peers;
+pub mod suite;
 
 /// The workspace's target directory (`CARGO_TARGET_DIR` when set).
 pub fn target_dir() -> std::path::PathBuf {
@@ -11,4 +13,9 @@ pub fn target_dir() -> std::path::PathBuf {
         Some(dir) => std::path::PathBuf::from(dir),
         None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"),
     }
+}
+
+/// The workspace's root directory.
+pub fn workspace_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

@@ -15,6 +15,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Install the peers the tests need (pinned: Debian packages with apt-get as root,
+    /// Python packages into target/peers/venv, npm packages into target/peers/node), then
+    /// run the workspace's tests with the ignored ones included, the conformance vectors
+    /// and the interop suite. Ends with one line `N passed, M failed`.
+    ///
+    /// Exit status: 0 when everything passes, 1 when something fails, 2 when the peers
+    /// cannot be installed (not root: the command to run is printed).
+    Test,
+    /// Install the peers, build `partner`, and run only the interop suite: third-party
+    /// implementations (official SDKs, OAuth2 clients, PHP, Python, npm libraries)
+    /// against our fakes and tools.
+    Interop,
     /// Run the conformance vectors (format 1) through every provider's suite.
     ///
     /// Exit status: 0 when every case passes, 1 when any fails, 2 when a
@@ -53,8 +65,56 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
         Command::Bench { json } => bench(json),
+        Command::Test => test(true),
+        Command::Interop => test(false),
         Command::Load(args) => load(&args),
     }
+}
+
+/// `cargo xtask test` (`everything`) or `cargo xtask interop`.
+fn test(everything: bool) -> ExitCode {
+    use xtask::peers::{PeerError, provision};
+    use xtask::suite;
+    let workspace = xtask::workspace_dir();
+    let target = xtask::target_dir();
+    let started = std::time::Instant::now();
+    let peers = match provision(&workspace, &target) {
+        Ok(peers) => peers,
+        Err(PeerError::NeedsRoot(command)) => {
+            eprintln!(
+                "error: Debian packages the tests need are missing; install them with:\n  {command}"
+            );
+            return ExitCode::from(2);
+        }
+        Err(PeerError::Failed(why)) => {
+            eprintln!("error: cannot install the peers: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let provisioned = started.elapsed().as_secs_f64();
+    let mut parts = Vec::new();
+    if everything {
+        parts.push(suite::workspace_tests(&workspace, &peers));
+        parts.push(suite::conformance());
+    }
+    let built = cargo()
+        .current_dir(&workspace)
+        .args(["build", "--quiet", "--locked", "-p", "partner-cli"])
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        eprintln!("error: cannot build partner");
+        return ExitCode::from(2);
+    }
+    parts.push(suite::interop(&workspace, &target.join("debug").join("partner"), &peers));
+    println!();
+    println!("peers: ready in {provisioned:.1} s");
+    for part in &parts {
+        println!("{}", part.line());
+    }
+    let (passed, failed): (u64, u64) =
+        parts.iter().fold((0, 0), |(p, f), part| (p + part.passed, f + part.failed));
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn cargo() -> std::process::Command {
