@@ -1,4 +1,5 @@
 //! `cargo xtask <command>`; see `cargo xtask --help`.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,6 +11,8 @@
 //! A stamp file next to each holds the hash of what was installed from, so
 //! a second run installs nothing.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a console runner
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

@@ -2,6 +2,8 @@
 //! the same way: the workspace's tests with the ignored ones included, the
 //! conformance vectors, and the interop suite.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a console runner
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
