@@ -25,14 +25,13 @@ fn workspace_vectors_all_pass() {
     assert!(report.passed() > 0, "no vectors ran");
 }
 
-/// The published examples of `shared/` all pass, every case counted.
+/// The public example vectors (`tests/vectors/examples`, each citing its
+/// public source) all pass, every case counted. `cargo xtask conformance`
+/// runs them too, once, as part of `tests/vectors`.
 #[test]
-fn shared_examples_all_pass() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/examples");
-    if !dir.is_dir() {
-        // Outside the project's checkout layout (a packaged crate): nothing to compare.
-        return;
-    }
+fn public_examples_all_pass() {
+    let dir = xtask::conformance::default_vectors_dir().join("examples");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
     let report =
         xtask::conformance::run(std::slice::from_ref(&dir), None).expect("examples are readable");
     assert_eq!(report.cases.len(), count_cases(&dir));
@@ -41,9 +40,15 @@ fn shared_examples_all_pass() {
         .map(|(c, f)| format!("{} [{}]: {}", c.file.display(), c.case, f.got))
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
+    // One public example per kind: losing a file would not go unnoticed.
+    let tallies = report.tallies();
+    for spec in partner_core::conformance::KINDS {
+        let key = (spec.provider.as_str().to_owned(), spec.kind.to_owned());
+        assert!(tallies.contains_key(&key), "no public example for {key:?}");
+    }
 }
 
-/// Every kind of FORMAT.md has vectors in tests/vectors, and every provider a suite.
+/// Every kind of docs/conformance.md has vectors in tests/vectors, and every provider a suite.
 #[test]
 fn every_kind_is_covered_by_workspace_vectors() {
     let report =
@@ -69,7 +74,7 @@ fn count_cases(dir: &Path) -> usize {
         .sum()
 }
 
-/// A suite written from FORMAT.md for one kind, to test the harness with.
+/// A suite written from docs/conformance.md for one kind, to test the harness with.
 struct LaunchSignatureOnly;
 
 impl Suite for LaunchSignatureOnly {

@@ -3,7 +3,7 @@
 
 Independent of the Rust code: Python's hmac/hashlib, a WHATWG form encoder
 written from the URL Standard, and PyJWT 2.x (pip install PyJWT) for tokens.
-Algorithm: shared/seeds/002_01b01bddd2b3163d.txt and shared/conformance/FORMAT.md.
+Algorithm: Blendr.io's SSO integration for SaaS partners page (https://developer.blendr.io/docs/sso-integration-for-saas-partners) and docs/conformance.md.
 Run from the repository root: python3 tests/vector-generators/blendr.py
 """
 import base64
@@ -124,7 +124,7 @@ v("wrong-key", base_q + "&hash=" + h("other", base_q), {"error": "bad-signature"
 v("reencoded-value", signed("accountid=1&u=a~b&timestamp=1700000000").replace("a~b", "a%7Eb"), {"error": "bad-signature"})
 v("bad-signature-beats-expired", "accountid=1&timestamp=1&hash=" + "0" * 64, {"error": "bad-signature"})
 v("malformed-beats-bad-signature", "accountid=1&hash=" + "0" * 64, {"error": "malformed"})
-write("sso-verify", cases, "; hash placement and precedence from FORMAT.md")
+write("sso-verify", cases, "; hash placement and precedence from docs/conformance.md")
 
 # sso-jwt-verify (tokens made with PyJWT; the unsigned and foreign-algorithm ones assembled by hand)
 cases = []
@@ -169,4 +169,4 @@ jv("nbf-in-future", tok({"accountid": "a", "iat": NOW, "nbf": NOW + 61}), {"erro
 jv("nbf-within-skew", tok({"accountid": "a", "iat": NOW, "nbf": NOW + 60}), {"claims": {"accountid": "a", "iat": NOW, "nbf": NOW + 60}})
 jv("custom-max-age", tok({"accountid": "a", "iat": NOW - 11}), {"error": "expired"}, max_age_secs=10)
 jv("bad-signature-beats-expired", tok({"accountid": "a", "iat": 1}, key="x"), {"error": "bad-signature"})
-write("sso-jwt-verify", cases, "; algorithm and time rules from FORMAT.md")
+write("sso-jwt-verify", cases, "; algorithm and time rules from docs/conformance.md")

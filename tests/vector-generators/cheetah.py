@@ -2,8 +2,8 @@
 """Writes tests/vectors/cheetah/*-more.json.
 
 Expected values are written by hand from the shapes documented in
-shared/seeds/003_65ebc85510cdd217.txt and the rules of
-shared/conformance/FORMAT.md (not produced by this project's code).
+the Cheetah CES JS SDK SSO page (https://docs.cheetahces.com/en-us/loyalty/developer/sdk/js_sdk/05_sso.html) and the rules of
+docs/conformance.md (not produced by this project's code).
 Run from the repository root: python3 tests/vector-generators/cheetah.py
 """
 import json
@@ -11,7 +11,7 @@ import os
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "vectors", "cheetah")
 SRC = ("written with tests/vector-generators/cheetah.py from the answer shapes of "
-       "shared/seeds/003_65ebc85510cdd217.txt and FORMAT.md")
+       "the Cheetah CES JS SDK SSO page (https://docs.cheetahces.com/en-us/loyalty/developer/sdk/js_sdk/05_sso.html) and docs/conformance.md")
 
 
 def write(kind, cases):

@@ -2,7 +2,7 @@
 """Writes tests/vectors/cloud66/*-more.json.
 
 Independent of the Rust code: pyca/cryptography (AES-128-CBC, PKCS#7),
-Python hashlib and base64, following FORMAT.md's multipass rules and the
+Python hashlib and base64, following docs/conformance.md's multipass rules and the
 Ruby multipass gem's encoding (standard base64, +/ -> -_, one trailing '='
 removed). Run from the repository root: python3 tests/vector-generators/cloud66.py
 """
@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "vectors", "cloud66")
 SRC = ("generated with tests/vector-generators/cloud66.py: pyca/cryptography, hashlib, base64 "
-       "(not with this project's code); rules from FORMAT.md and the Ruby multipass gem")
+       "(not with this project's code); rules from docs/conformance.md and the Ruby multipass gem")
 UID = "0123456789abcdefFEDCBA9876543210"
 
 
@@ -123,7 +123,7 @@ ent = entp("my_site_key", "my_super_secret_key_shh", json.dumps(p_utc))
 cases.append({"name": "entp-scheme", "input": {"scheme": "entp", "site_key": "my_site_key", "api_key": "my_super_secret_key_shh",
               "multipass": ent, "now": NOW}, "expect": {"payload": p_utc}})
 
-# The unsigned entp scheme (FORMAT.md): every failure after base64 decoding is
+# The unsigned entp scheme (docs/conformance.md): every failure after base64 decoding is
 # bad-signature, so the answer cannot serve as a padding oracle; malformed stays
 # for text that is not base64 and for an object without a usable expires.
 ES, EA = "my_site_key", "my_super_secret_key_shh"
@@ -160,7 +160,7 @@ entp_case("entp-expired", gem_b64(encrypt(ekey, json.dumps({"email": "a@b.co", "
 # Any spelling of the same ciphertext decodes (standard alphabet, padding, white space).
 respelled = ent.replace("-", "+").replace("_", "/") + "=" * ((4 - len(ent) % 4) % 4)
 entp_case("entp-standard-alphabet-padded", respelled[:8] + "\n " + respelled[8:], {"payload": p_utc})
-write("multipass-decode", cases, "; check order from FORMAT.md (signature before decoding)")
+write("multipass-decode", cases, "; check order from docs/conformance.md (signature before decoding)")
 
 # link-redirect
 cases = []

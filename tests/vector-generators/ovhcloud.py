@@ -2,7 +2,7 @@
 """Writes tests/vectors/ovhcloud/*-more.json.
 
 Independent of the Rust code: Python's hashlib SHA-1 over the pre-image of
-FORMAT.md (the official SDKs' algorithm), and json.dumps(ensure_ascii=True,
+docs/conformance.md (the official SDKs' algorithm), and json.dumps(ensure_ascii=True,
 separators=(",", ":")) for bodies. Run from the repository root:
 python3 tests/vector-generators/ovhcloud.py
 """
@@ -11,7 +11,7 @@ import json
 import os
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "vectors", "ovhcloud")
-SRC = ("generated with tests/vector-generators/ovhcloud.py: Python hashlib SHA-1 of FORMAT.md's pre-image "
+SRC = ("generated with tests/vector-generators/ovhcloud.py: Python hashlib SHA-1 of docs/conformance.md's pre-image "
        "(not with this project's code)")
 AS = "9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk"
 CK = "5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY"
@@ -72,4 +72,4 @@ v("short-hex", {"error": "malformed"}, signature=good[:-1])
 v("non-hex", {"error": "malformed"}, signature="$1$" + "z" * 40)
 v("malformed-beats-expired", {"error": "malformed"}, signature="nope", now=TS + 99999)
 v("bad-signature-beats-expired", {"error": "bad-signature"}, signature="$1$" + "0" * 40, now=TS + 99999)
-write("verify-signature", cases, "; precedence and window from FORMAT.md")
+write("verify-signature", cases, "; precedence and window from docs/conformance.md")

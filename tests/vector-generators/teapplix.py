@@ -3,8 +3,8 @@
 
 Independent of the Rust code: Python's hmac/hashlib, and a WHATWG
 application/x-www-form-urlencoded byte serializer written from the URL
-Standard. The algorithm is the one of shared/seeds/004_b33bc9b0adbd23d4.txt
-(Perl/PHP/Python samples) and shared/conformance/FORMAT.md.
+Standard. The algorithm is the one of Teapplix's Auto Login to Teapplix page (https://www.teapplix.com/help/?page_id=7281)
+(Perl/PHP/Python samples) and docs/conformance.md.
 Run from the repository root: python3 tests/vector-generators/teapplix.py
 """
 import hashlib
@@ -15,7 +15,7 @@ import os
 OUT = os.path.join(os.path.dirname(__file__), "..", "vectors", "teapplix")
 SRC = ("generated with tests/vector-generators/teapplix.py: Python 3.11 hmac/hashlib and a WHATWG "
        "form encoder written from the URL Standard (not with this project's code); algorithm from "
-       "shared/seeds/004_b33bc9b0adbd23d4.txt")
+       "Teapplix's Auto Login to Teapplix page (https://www.teapplix.com/help/?page_id=7281)")
 
 
 def whatwg(s):
@@ -90,7 +90,7 @@ cases.append({"name": "plain-http-base",
               "input": {"signature_key": K, "base_url": "http://app.teapplix.com", "client_vhost": "acme",
                         "access_token": "t", "ts": 1},
               "expect": {"error": "unsafe-input"}})
-write("launch-url", cases, "; plain-http-base is this project's reading of FORMAT.md's unsafe-input (non-https URL)")
+write("launch-url", cases, "; plain-http-base is this project's reading of docs/conformance.md's unsafe-input (non-https URL)")
 
 cases = []
 TS = 1700000000
@@ -131,4 +131,4 @@ v("vhost-traversal", signed(B, K, "/h/../admin/te/lo.cgi?Action=Launch&pt=t&ts="
   {"error": "unsafe-input"})
 v("vhost-encoded-slash", signed(B, K, "/h/demo2%2F..%2Fadmin/te/lo.cgi?Action=Launch&pt=t&ts=" + str(TS)), TS,
   {"error": "unsafe-input"})
-write("launch-verify", cases, "; error precedence from FORMAT.md")
+write("launch-verify", cases, "; error precedence from docs/conformance.md")

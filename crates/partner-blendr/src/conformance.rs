@@ -1,5 +1,5 @@
 //! The conformance suite of this crate (feature `conformance`): the kinds
-//! `sso-hash`, `sso-link`, `sso-verify` and `sso-jwt-verify` of FORMAT.md.
+//! `sso-hash`, `sso-link`, `sso-verify` and `sso-jwt-verify` of docs/conformance.md.
 
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ fn query_names(query: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-// FORMAT.md's sso-link and sso-verify kinds test encoding, hashing and
+// docs/conformance.md's sso-link and sso-verify kinds test encoding, hashing and
 // time; they have no notion of which extra names a partner declares
 // non-secret, and their cases carry names such as `x`, `u` or `p0`..`p49`
 // and expect success. The allow-list is the caller's declaration, so here

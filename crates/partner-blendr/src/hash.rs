@@ -9,7 +9,7 @@ use partner_core::{Secret, SignedUrl, UnixTime};
 use crate::params::AllowedParams;
 use crate::{Error, Hub, SsoPage, SsoParams};
 
-/// Default age a verifier accepts for `timestamp` (FORMAT.md: 300 s).
+/// Default age a verifier accepts for `timestamp` (docs/conformance.md: 300 s).
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 /// Default skew a verifier accepts for a `timestamp` in the future (60 s).
 pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(60);
@@ -95,7 +95,7 @@ impl HashLinkSigner {
         self.allowed.declared()
     }
 
-    /// Lower-case hex HMAC-SHA256 of `query` (the `sso-hash` of FORMAT.md):
+    /// Lower-case hex HMAC-SHA256 of `query` (the `sso-hash` of docs/conformance.md):
     /// the primitive, with no check of what `query` holds.
     pub fn hash(&self, query: &str) -> String {
         self.key.sign_hex(query.as_bytes())
@@ -177,7 +177,7 @@ impl HashLinkSigner {
 
     /// `base_url + "?" + signed_query(pairs, timestamp)` for a base URL given
     /// in full, such as `https://acme.admin.blendr.io/sso` (the `sso-link`
-    /// of FORMAT.md).
+    /// of docs/conformance.md).
     pub fn link_to(
         &self,
         base_url: &str,
@@ -286,7 +286,7 @@ mod tests {
         HashLinkSigner::new(KEY).unwrap()
     }
 
-    // The hash of FORMAT.md's sso-hash example (Python hmac).
+    // The hash of docs/conformance.md's sso-hash example (Python hmac).
     #[test]
     fn documented_hash() {
         assert_eq!(

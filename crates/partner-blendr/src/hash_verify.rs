@@ -61,7 +61,7 @@ impl VerifiedSso {
 
 /// Verifies hash handoffs: the hub side (the fake, or a hub of your own).
 ///
-/// Checks, in the order of FORMAT.md: shape (one `hash`, a non-empty
+/// Checks, in the order of docs/conformance.md: shape (one `hash`, a non-empty
 /// `accountid`, one integer `timestamp`: else [`Error::Malformed`]; every
 /// name documented or declared with [`allow_params`](Self::allow_params):
 /// else [`Error::UndeclaredParameter`]), then the hash in constant time

@@ -71,7 +71,7 @@ impl VerifiedJwt {
 /// Verifies SSO JWTs: HS256 only, `iat` required and within the age window,
 /// `exp` and `nbf` honoured, an account required, optional single use.
 ///
-/// Order of checks (FORMAT.md precedence, and nothing of the payload read
+/// Order of checks (docs/conformance.md precedence, and nothing of the payload read
 /// before its signature is checked):
 ///
 /// 1. shape ([`Error::Malformed`]): three base64url parts, a header that
@@ -274,7 +274,7 @@ mod tests {
     const KEY: &str = "saaspartner_api_key";
     const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
-    // FORMAT.md's public example, made with PyJWT 2.x.
+    // docs/conformance.md's public example, made with PyJWT 2.x.
     const PYJWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhY2NvdW50aWQiOjEyMywiYWNjb3VudG5hbWUiOiJBQ01FIiwidXNlcmlkIjoiNDU2IiwiaWF0IjoxNjk5OTk5OTk1LCJhcGlfa2V5IjoiYWJjZGUxMjM0NSJ9.TjfiPxvx2DUOJ6MIoA9-HX0L-Kd5wBIRV04PZJb_Xao";
 
     fn verifier() -> JwtVerifier {

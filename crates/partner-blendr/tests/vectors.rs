@@ -22,7 +22,7 @@ fn every_blendr_vector_passes() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Every kind of FORMAT.md for blendr has cases here.
+    // Every blendr kind of docs/conformance.md has cases here.
     let kinds: Vec<(String, String)> = report.tallies().into_keys().collect();
     for kind in ["sso-hash", "sso-link", "sso-verify", "sso-jwt-verify"] {
         assert!(kinds.iter().any(|(_, k)| k == kind), "no {kind} vector");

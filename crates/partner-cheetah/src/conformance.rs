@@ -1,5 +1,5 @@
 //! The conformance suite of this crate (feature `conformance`): the kinds
-//! `member-state-script`, `token-response` and `sso-response` of FORMAT.md.
+//! `member-state-script`, `token-response` and `sso-response` of docs/conformance.md.
 
 use partner_core::ErrorKind;
 use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
@@ -13,7 +13,7 @@ use crate::state::script_json;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheetahSuite;
 
-/// The characters FORMAT.md forbids in the emitted text.
+/// The characters docs/conformance.md forbids in the emitted text.
 const FORBIDDEN: [char; 6] = ['<', '>', '&', '\'', '\u{2028}', '\u{2029}'];
 
 fn status(input: &Input<'_>) -> Result<u16, RunError> {
@@ -32,7 +32,7 @@ impl Suite for CheetahSuite {
                     serde_json::from_value(Value::Object(input.object("state")?.clone()))
                         .map_err(|_| RunError::Kind(ErrorKind::Malformed))?;
                 let script = state.to_script();
-                // Check the emitted text against FORMAT.md before reading it
+                // Check the emitted text against docs/conformance.md before reading it
                 // back; a violation shows in the report as a wrong `state`.
                 let parsed = match FORBIDDEN.iter().find(|c| script.contains(**c)) {
                     Some(c) => json!(format!("emitted text contains {c:?}")),

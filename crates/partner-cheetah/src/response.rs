@@ -11,7 +11,7 @@ pub const ACCEPT: &str = "application/vnd.stellar-v1+json";
 /// The token path under the base URL.
 pub const TOKEN_PATH: &str = "/oauth/token";
 
-/// The member SSO path the seed shows in its examples (it also names
+/// The member SSO path Cheetah's SSO page shows in its examples (it also names
 /// `/console/api/sso`; the client makes the path configurable).
 pub const DEFAULT_SSO_PATH: &str = "/program/api/sso";
 
@@ -47,7 +47,7 @@ pub struct SsoResponse {
 
 /// How Cheetah matches an SSO call to an existing member.
 ///
-/// The seed says the API "has options for whether to use Integration ID,
+/// Cheetah's SSO page says the API "has options for whether to use Integration ID,
 /// Email, or both" without naming the parameter; this crate sends it as
 /// `match_by` = `integration_id` | `email` | `both` (our reading).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -251,7 +251,7 @@ mod tests {
     use super::*;
     use partner_core::{ErrorKind, HasErrorKind};
 
-    // The seed's documented answers.
+    // The answers Cheetah's SSO page documents.
     #[test]
     fn documented_answers() {
         let t = parse_token_response(200, br#"{"access_token":"40e4726e5263ce266058c04494d4385f36530d233ef0bc363e92b2c969ff57a9","token_type":"bearer","expires_in":7200,"refresh_token":"5d0c438a28d62466ef70154bf15a6cc185e0e884b06d76fbf176ff86a55860c5","created_at":1444027150}"#).unwrap();

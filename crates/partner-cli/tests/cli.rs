@@ -117,7 +117,7 @@ fn blendr_link_and_jwt_round_trip_through_verify() {
         &env,
     );
     let url = stdout(&o).trim().to_owned();
-    // FORMAT.md's public sso-link vector (Python hmac).
+    // The public sso-link vector of docs/conformance.md (Python hmac).
     assert_eq!(
         url,
         "https://acme.admin.blendr.io/sso?accountid=123&accountname=ACME&userid=456&timestamp=1565706663&hash=5d1a343a38c2fa4d577dd06e0e969445d2d6fa16355e8bccf37d5ad478d45557"
@@ -207,7 +207,7 @@ fn teapplix_launch_url_round_trip() {
         [("TEAPPLIX_SIGNATURE_KEY", "Signature Key"), ("TEAPPLIX_ACCESS_TOKEN", "AccessToken")];
     let o = partner(&["teapplix", "launch-url", "--vhost", "demo2", "--ts", "1483257600"], &env);
     let url = stdout(&o).trim().to_owned();
-    // FORMAT.md's public launch-url vector (Python hmac).
+    // The public launch-url vector of docs/conformance.md (Python hmac).
     assert_eq!(
         url,
         "https://app.teapplix.com/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=1483257600&signature=9991b1c9984c8b2b4495b6a09ce35bec09af044cc653486a8a4421bc9493a205"

@@ -1,5 +1,5 @@
 //! The conformance suite of this crate (feature `conformance`): the kinds
-//! `multipass-encode`, `multipass-decode` and `link-redirect` of FORMAT.md.
+//! `multipass-encode`, `multipass-decode` and `link-redirect` of docs/conformance.md.
 
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ impl Suite for Cloud66Suite {
                         u64::try_from(n).map_err(|_| RunError::Kind(ErrorKind::Malformed))?,
                     ),
                 };
-                // FORMAT.md bounds no lifetime: the cap on `expires` is this
+                // docs/conformance.md bounds no lifetime: the cap on `expires` is this
                 // library's policy, so the vectors run without it.
                 let verifier = MultipassVerifier::new(keys(input)?)
                     .allow_missing_expiry(input.opt_bool("allow_missing_expiry")?.unwrap_or(false))

@@ -284,9 +284,9 @@ pub fn ruby_utc(time: UnixTime) -> String {
     }
 }
 
-/// Reads `expires` in the forms FORMAT.md lists: `2015-05-19 16:24:48 UTC`,
-/// `2015-05-19 16:24:48 +0000` (any offset), RFC 3339, or integer seconds
-/// (a JSON integer or a string of digits).
+/// Reads `expires` in the forms the conformance format lists:
+/// `2015-05-19 16:24:48 UTC`, `2015-05-19 16:24:48 +0000` (any offset),
+/// RFC 3339, or integer seconds (a JSON integer or a string of digits).
 pub fn parse_expires(value: &Value) -> Option<UnixTime> {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
@@ -539,7 +539,7 @@ mod tests {
 
     const UID: &str = "3f7a1c9e5b2d4f6081a2c3e4f5061728";
 
-    // The public vectors of shared/conformance/examples/cloud66 (pyca/cryptography).
+    // The public vectors of tests/vectors/examples/cloud66 (pyca/cryptography).
     const TOKEN: &str = "XTqNoVF58m1drX6Uokv3jzdHp0NToqNGiUeaaqJaUQcOA0fhtU42hHZ5B6izrPvQ7qrrLyxBzL8SyvzXl8hmdc_7HRSIibcMCUW5UYbcZHaALEtCxbnoc44OwsKOXu7b";
     const SIG: &str = "f31da48b4f993656eebf41d12127524e87732372582f85f81a20d69d451ec990";
 

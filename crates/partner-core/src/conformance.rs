@@ -1,9 +1,11 @@
 //! Conformance vectors, format 1 (feature `conformance`).
 //!
-//! The types of `shared/conformance/FORMAT.md`, the table of its kinds with
-//! their input and expect fields, the [`Suite`] trait each provider crate
-//! implements, and the runner behind `cargo xtask conformance` and the
-//! `partner-tests` test that runs the same vectors under `cargo test`.
+//! The types of the format that the repository's
+//! [`docs/conformance.md`](https://github.com/partner-integrations/partner-rs/blob/main/docs/conformance.md)
+//! describes, the table of its kinds with their input and expect fields, the
+//! [`Suite`] trait each provider crate implements, and the runner behind
+//! `cargo xtask conformance` and the `partner-tests` test that runs the same
+//! vectors under `cargo test`.
 //!
 //! The runner never skips: an unknown provider, an unknown kind, an unknown
 //! input or expect field, or a provider without a suite is a failed case.
@@ -28,7 +30,7 @@
 //!     }
 //! }
 //!
-//! let file = r#"{"format": 1, "provider": "teapplix", "kind": "launch-signature", "source": "seed 004",
+//! let file = r#"{"format": 1, "provider": "teapplix", "kind": "launch-signature", "source": "Teapplix auto-login docs",
 //!   "cases": [{"name": "docs", "input": {"signature_key": "Signature Key",
 //!     "uri": "/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp"},
 //!     "expect": {"signature": "e8a074d2b4c3aa5df9427ea0511776eb36d9976adeacf7283e97c57404a97792"}}]}"#;
@@ -69,7 +71,7 @@ pub enum Provider {
 }
 
 impl Provider {
-    /// Every provider, in the order of FORMAT.md.
+    /// Every provider, in the order of the format's description.
     pub const ALL: [Provider; 5] = [
         Provider::Cloud66,
         Provider::Ovhcloud,
@@ -109,7 +111,7 @@ impl FromStr for Provider {
     }
 }
 
-/// One kind of FORMAT.md: which input and expect fields it knows.
+/// One kind of format 1: which input and expect fields it knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KindSpec {
@@ -132,7 +134,7 @@ const fn spec(
     KindSpec { provider, kind, inputs, expects }
 }
 
-/// Every kind of format 1, as FORMAT.md lists them.
+/// Every kind of format 1, as `docs/conformance.md` lists them.
 pub const KINDS: &[KindSpec] = &[
     spec(
         Provider::Ovhcloud,
@@ -226,7 +228,7 @@ pub const KINDS: &[KindSpec] = &[
     ),
 ];
 
-/// The spec of `kind` for `provider`, if FORMAT.md defines it.
+/// The spec of `kind` for `provider`, if format 1 defines it.
 pub fn kind_spec(provider: Provider, kind: &str) -> Option<&'static KindSpec> {
     KINDS.iter().find(|s| s.provider == provider && s.kind == kind)
 }

@@ -252,7 +252,7 @@ mod tests {
         );
     }
 
-    // Teapplix seed 004: the documented launch-signature example (also a public conformance vector).
+    // Teapplix auto-login docs: the documented launch-signature example (also a public conformance vector).
     #[test]
     fn verify_accepts_either_hex_case_and_rejects_wrong_length() {
         let key = b"Signature Key";

@@ -33,7 +33,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// Every kind, in the precedence order of FORMAT.md.
+    /// Every kind, in the precedence order of the conformance format.
     pub const ALL: [ErrorKind; 7] = [
         ErrorKind::Malformed,
         ErrorKind::UnsafeInput,

@@ -1,5 +1,5 @@
 //! The conformance suite of this crate (feature `conformance`): the kinds
-//! `request-signature` and `verify-signature` of FORMAT.md.
+//! `request-signature` and `verify-signature` of docs/conformance.md.
 
 use std::time::Duration;
 

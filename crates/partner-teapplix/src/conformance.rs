@@ -1,5 +1,5 @@
 //! The conformance suite of this crate (feature `conformance`): the kinds
-//! `launch-signature`, `launch-url` and `launch-verify` of FORMAT.md.
+//! `launch-signature`, `launch-url` and `launch-verify` of docs/conformance.md.
 
 use std::time::Duration;
 

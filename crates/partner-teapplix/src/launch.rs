@@ -16,7 +16,7 @@ use crate::Error;
 /// Where users' browsers are sent: `https://app.teapplix.com`.
 pub const DEFAULT_APP_BASE_URL: &str = "https://app.teapplix.com";
 
-/// How long an obtained access token lives if unused (the seed: 30 minutes).
+/// How long an obtained access token lives if unused (Teapplix's auto-login page: 30 minutes).
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
 /// Default age a verifier accepts for a launch's `ts`: the token's lifetime.

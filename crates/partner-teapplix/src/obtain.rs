@@ -1,6 +1,6 @@
 //! PSObtainToken: the request and the tolerant parsing of its answer.
 //!
-//! The seed documents the call (`GET /api2/PSObtainToken?PSClientID=..` with
+//! Teapplix's auto-login page documents the call (`GET /api2/PSObtainToken?PSClientID=..` with
 //! an `APIToken` header) and the two values it returns (ClientVHOST and
 //! AccessToken) but not the shape of the body. The parser therefore accepts
 //! the names in any case, with or without an underscore, at the top of a

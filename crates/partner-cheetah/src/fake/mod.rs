@@ -50,7 +50,7 @@ pub const DEFAULT_CLIENT_ID: &str = "fake-cheetah-client-id";
 /// The client secret the fake accepts unless configured otherwise.
 pub const DEFAULT_CLIENT_SECRET: &str = "fake-cheetah-client-secret";
 /// How long the fake's integration and member tokens live unless configured
-/// otherwise (the seed: 7200 s).
+/// otherwise (Cheetah's SSO page: 7200 s).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 /// Members the fake holds at most; past it, creating one answers 503.
 pub const MAX_MEMBERS: usize = 100_000;
