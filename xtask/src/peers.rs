@@ -52,14 +52,24 @@ pub enum PeerError {
     Failed(String),
 }
 
-/// Debian packages: (command that must exist, package providing it).
-const DEBIAN: &[(&str, &str)] = &[("node", "nodejs"), ("npm", "npm"), ("php", "php-cli")];
+/// Debian packages: (shell check that passes when present, package).
+const DEBIAN: &[(&str, &str)] = &[
+    ("command -v node", "nodejs"),
+    ("command -v npm", "npm"),
+    ("command -v php", "php-cli"),
+    ("python3 -c 'import venv, ensurepip'", "python3-venv"),
+];
 
-fn found(command: &str) -> bool {
+/// Whether the shell check `check` passes.
+fn passes(check: &str) -> bool {
     Command::new("sh")
-        .args(["-c", &format!("command -v {command} >/dev/null 2>&1")])
+        .args(["-c", &format!("{check} >/dev/null 2>&1")])
         .status()
         .is_ok_and(|s| s.success())
+}
+
+fn found(command: &str) -> bool {
+    passes(&format!("command -v {command}"))
 }
 
 fn run(what: &str, cmd: &mut Command) -> Result<(), PeerError> {
