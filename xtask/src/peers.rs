@@ -1,7 +1,8 @@
 //! The programs outside Rust that tests and the interop suite run against
 //! our code, installed pinned by `cargo xtask test`:
 //!
-//! - Debian packages (Node.js and npm, PHP's command line) with `apt-get`
+//! - Debian packages (Node.js and npm, PHP's command line, Python's venv,
+//!   Chromium) with `apt-get`
 //!   when running as root; otherwise the exact command to run is printed;
 //! - Python packages from `tests/interop/requirements.txt` into a virtual
 //!   environment under `target/peers/venv`;
@@ -58,6 +59,7 @@ const DEBIAN: &[(&str, &str)] = &[
     ("command -v npm", "npm"),
     ("command -v php", "php-cli"),
     ("python3 -c 'import venv, ensurepip'", "python3-venv"),
+    ("command -v chromium || command -v chromium-browser", "chromium"),
 ];
 
 /// Whether the shell check `check` passes.
