@@ -118,7 +118,8 @@ pub fn provision(workspace: &Path, target: &Path) -> Result<Peers, PeerError> {
     let missing: Vec<&str> =
         DEBIAN.iter().filter(|(cmd, _)| !found(cmd)).map(|(_, pkg)| *pkg).collect();
     if missing.is_empty() {
-        eprintln!("peers: Debian packages present (node, npm, php)");
+        let names: Vec<&str> = DEBIAN.iter().map(|(_, pkg)| *pkg).collect();
+        eprintln!("peers: Debian packages present ({})", names.join(", "));
     } else {
         let command = format!(
             "apt-get update && apt-get install -y --no-install-recommends {}",
