@@ -64,6 +64,63 @@ impl UnixTime {
         UnixTime(self.0.saturating_sub(i64::try_from(by.as_secs()).unwrap_or(i64::MAX)))
     }
 
+    /// Parses Unix seconds written as an optional `-` and 1 to 19 ASCII
+    /// digits that fit an `i64`: nothing else (no `+`, space, exponent or
+    /// fraction). The one parser of every timestamp that arrives as text.
+    ///
+    /// ```
+    /// use partner_core::UnixTime;
+    /// assert_eq!(UnixTime::parse_secs("1700000000"), Ok(UnixTime::from_secs(1_700_000_000)));
+    /// assert_eq!(UnixTime::parse_secs("-5"), Ok(UnixTime::from_secs(-5)));
+    /// for bad in ["", "-", "+5", " 5", "5.0", "1e9", "99999999999999999999"] {
+    ///     assert!(UnixTime::parse_secs(bad).is_err(), "{bad}");
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for anything else.
+    pub fn parse_secs(text: &str) -> Result<Self, Error> {
+        const NOT_SECONDS: Error = Error::Malformed("unix time is not an integer number of seconds");
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NOT_SECONDS);
+        }
+        text.parse().map(UnixTime).map_err(|_| NOT_SECONDS)
+    }
+
+    /// Reads a JSON Web Token NumericDate (RFC 7519 section 2): a JSON
+    /// number of seconds, which may have a fraction (rounded down). The one
+    /// parser of `iat`, `nbf` and `exp`.
+    ///
+    /// ```
+    /// use partner_core::UnixTime;
+    /// use serde_json::json;
+    /// assert_eq!(UnixTime::from_numeric_date(&json!(1_700_000_000)), Ok(UnixTime::from_secs(1_700_000_000)));
+    /// assert_eq!(UnixTime::from_numeric_date(&json!(10.9)), Ok(UnixTime::from_secs(10)));
+    /// assert_eq!(UnixTime::from_numeric_date(&json!(-0.5)), Ok(UnixTime::from_secs(-1)));
+    /// assert!(UnixTime::from_numeric_date(&json!("1700000000")).is_err());
+    /// assert!(UnixTime::from_numeric_date(&json!(1e300)).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for a value that is not a number, or out of range.
+    pub fn from_numeric_date(value: &serde_json::Value) -> Result<Self, Error> {
+        let serde_json::Value::Number(n) = value else {
+            return Err(Error::Malformed("a numeric date is not a number"));
+        };
+        if let Some(i) = n.as_i64() {
+            return Ok(UnixTime(i));
+        }
+        match n.as_f64() {
+            // Within i64 range: floor it.
+            #[allow(clippy::cast_possible_truncation)]
+            Some(f) if f.is_finite() && f.abs() < 9.0e18 => Ok(UnixTime(f.floor() as i64)),
+            _ => Err(Error::Malformed("numeric date out of range")),
+        }
+    }
+
     /// Signed seconds from `earlier` to `self`, without overflow.
     pub fn seconds_since(self, earlier: UnixTime) -> i128 {
         i128::from(self.0) - i128::from(earlier.0)

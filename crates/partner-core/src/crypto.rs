@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::traits::{MessageSigner, MessageVerifier};
-use crate::{Error, Secret, encoding};
+use crate::{Error, Secret};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -53,15 +53,44 @@ pub fn verify_hmac_sha256_hex(key: &[u8], message: &[u8], tag_hex: &str) -> Resu
     if key.is_empty() {
         return Err(Error::EmptyKey);
     }
-    // Compare hex text with hex text: lower-case the received tag (a non-hex
-    // character stays non-hex and cannot match) and compare it in constant
-    // time with the expected tag's lower-case hex. No decoding step, so no
-    // early exit that depends on where a bad digit is.
-    let received: &[u8; 2 * SHA256_LEN] =
-        tag_hex.as_bytes().try_into().map_err(|_| Error::BadSignature)?;
-    let expected = encoding::hex_lower_array(&hmac_sha256(key, message));
-    let lowered = received.map(|b| b.to_ascii_lowercase());
-    if constant_time_eq(&lowered, &expected) { Ok(()) } else { Err(Error::BadSignature) }
+    if hex_eq(&hmac_sha256(key, message), tag_hex) { Ok(()) } else { Err(Error::BadSignature) }
+}
+
+/// Whether `received_hex` (either case) is the hexadecimal of `expected`,
+/// in constant time: the one comparison of a received hex tag.
+///
+/// Hex text is compared with hex text (the received text lower-cased, a
+/// non-hex character stays non-hex and cannot match), so there is no
+/// decoding step whose early exit depends on where a bad digit is. A text
+/// of the wrong length is a mismatch.
+///
+/// ```
+/// use partner_core::crypto::hex_eq;
+/// assert!(hex_eq(&[0xab, 0x01], "AB01"));
+/// assert!(!hex_eq(&[0xab, 0x01], "ab02"));
+/// assert!(!hex_eq(&[0xab, 0x01], "ab0"));
+/// ```
+pub fn hex_eq(expected: &[u8], received_hex: &str) -> bool {
+    let received = received_hex.as_bytes();
+    if received.len() != expected.len().saturating_mul(2) {
+        return false;
+    }
+    let (mut want, mut got) = ([0u8; 128], [0u8; 128]);
+    let (mut want_heap, mut got_heap) = (Vec::new(), Vec::new());
+    let (want, got): (&mut [u8], &mut [u8]) = if received.len() <= 128 {
+        (&mut want[..received.len()], &mut got[..received.len()])
+    } else {
+        want_heap.resize(received.len(), 0);
+        got_heap.resize(received.len(), 0);
+        (&mut want_heap, &mut got_heap)
+    };
+    if hex::encode_to_slice(expected, want).is_err() {
+        return false;
+    }
+    for (g, r) in got.iter_mut().zip(received) {
+        *g = r.to_ascii_lowercase();
+    }
+    constant_time_eq(got, want)
 }
 
 fn keyed(key: &[u8]) -> HmacSha256 {
@@ -85,7 +114,7 @@ pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
     Sha256::digest(data).into()
 }
 
-/// SHA-1 of `data`. Only for the legacy schemes that require it (the
+/// SHA-1 of `data` (feature `sha1`). Only for the legacy schemes that require it (the
 /// OVHcloud request signature, the Ruby `multipass` gem's key derivation);
 /// never for anything new.
 ///
@@ -93,11 +122,14 @@ pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
 /// let digest = partner_core::crypto::sha1(b"abc");
 /// assert_eq!(partner_core::encoding::hex_encode(digest), "a9993e364706816aba3e25717850c26c9cd0d89d");
 /// ```
+#[cfg(feature = "sha1")]
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     sha1::Sha1::digest(data).into()
 }
 
-/// SHA-1 over several parts, as if concatenated, without allocating.
+/// SHA-1 over several parts, as if concatenated, without allocating
+/// (feature `sha1`).
+#[cfg(feature = "sha1")]
 pub fn sha1_parts(parts: &[&[u8]]) -> [u8; 20] {
     let mut hasher = sha1::Sha1::new();
     for part in parts {
@@ -151,7 +183,7 @@ impl HmacSha256Key {
 
     /// The tag as lower-case hex, the form every provider here sends.
     pub fn sign_hex(&self, message: &[u8]) -> String {
-        encoding::hex_encode(self.sign(message))
+        crate::encoding::hex_encode(self.sign(message))
     }
 
     /// Checks a hex tag (either case); see [`verify_hmac_sha256_hex`].
@@ -182,6 +214,8 @@ impl MessageVerifier for HmacSha256Key {
 /// everything. Callers must check a signature or MAC over the ciphertext
 /// *before* calling [`aes128_cbc_decrypt`](hazmat::aes128_cbc_decrypt), and must report every failure
 /// after that with one error. The Cloud 66 multipass is the only user.
+/// Feature `aes-cbc`.
+#[cfg(feature = "aes-cbc")]
 pub mod hazmat {
     use aes::Aes128;
     use cbc::cipher::block_padding::Pkcs7;
@@ -232,6 +266,7 @@ pub mod hazmat {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "aes-cbc")]
     use super::hazmat::*;
     use super::*;
     use crate::encoding::{hex_decode, hex_encode};
@@ -278,6 +313,7 @@ mod tests {
 
     // NIST SP 800-38A F.2.1 (CBC-AES128.Encrypt), first block; the PKCS#7 pad
     // of a whole block adds a 17th..32nd byte that we then check decrypts away.
+    #[cfg(feature = "aes-cbc")]
     #[test]
     fn aes_cbc_matches_sp800_38a() {
         let key: [u8; 16] =
@@ -291,6 +327,7 @@ mod tests {
         assert_eq!(aes128_cbc_decrypt(&key, &iv, &ct).unwrap(), pt);
     }
 
+    #[cfg(feature = "aes-cbc")]
     #[test]
     fn aes_cbc_failures_are_one_error() {
         let key = [7u8; 16];

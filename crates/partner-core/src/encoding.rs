@@ -31,14 +31,14 @@ pub fn hex_encode(bytes: impl AsRef<[u8]>) -> String {
 /// ```
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
     out.reserve(bytes.len() * 2);
+    let mut buf = [0u8; 64];
     for chunk in bytes.chunks(32) {
-        let mut buf = [0u8; 64];
-        for (pair, &b) in buf.chunks_exact_mut(2).zip(chunk) {
-            pair.copy_from_slice(&hex_pair(b));
-        }
-        // Hex digits are ASCII, so this never fails.
-        if let Ok(text) = std::str::from_utf8(&buf[..chunk.len() * 2]) {
-            out.push_str(text);
+        let text = &mut buf[..chunk.len() * 2];
+        // The buffer is exactly twice the chunk, and hex digits are ASCII.
+        if hex::encode_to_slice(chunk, text).is_ok() {
+            if let Ok(text) = std::str::from_utf8(text) {
+                out.push_str(text);
+            }
         }
     }
 }
@@ -51,15 +51,9 @@ pub fn push_hex(out: &mut String, bytes: &[u8]) {
 /// ```
 pub fn hex_lower_array(bytes: &[u8; 32]) -> [u8; 64] {
     let mut out = [0u8; 64];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&hex_pair(b));
-    }
+    // 64 is exactly twice 32: this cannot fail.
+    let _ = hex::encode_to_slice(bytes, &mut out);
     out
-}
-
-fn hex_pair(b: u8) -> [u8; 2] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]]
 }
 
 /// Decodes hexadecimal, upper or lower case (or mixed).

@@ -7,6 +7,8 @@ pub mod conformance;
 pub mod crypto;
 pub mod encoding;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod path;
 pub mod random;
 pub mod replay;
@@ -16,11 +18,15 @@ pub mod server;
 mod signed_url;
 #[cfg(feature = "token-source")]
 pub mod token;
+pub mod trace;
 pub mod traits;
 
 pub use base_url::BaseUrl;
 pub use clock::{Clock, FixedClock, Freshness, Sleeper, SystemClock, UnixTime};
-pub use error::{Error, ErrorKind, HasErrorKind};
+pub use error::{
+    EXCERPT_CHARS, Error, ErrorKind, ErrorSource, HasErrorKind, JsonError, ProviderRejection,
+    Unavailability, UnknownErrorKind,
+};
 pub use replay::{AcceptancePolicy, InMemoryReplayGuard, ReplayGuard};
 pub use secret::Secret;
 pub use signed_url::SignedUrl;

@@ -2,6 +2,8 @@
 //! 127.0.0.1 that stays up under load and abuse, and the pieces of the
 //! HTTP protocols the fakes speak the same way.
 //!
+//! - [`Fake`]: what every running fake offers (base URL, credentials,
+//!   routes, shutdown), so a tool holds any of them as `Box<dyn Fake>`.
 //! - [`LoopbackServer`]: bind, serve with [`ServerLimits`], stop. Binding is
 //!   always to the loopback address, so a fake can never be reached from
 //!   another machine, whatever port it is given.
@@ -14,6 +16,7 @@
 //!   with the number of entries.
 
 mod connections;
+mod fake;
 mod form;
 mod html;
 mod lifecycle;
@@ -21,6 +24,7 @@ pub mod oauth;
 mod store;
 
 pub use connections::ServerLimits;
+pub use fake::Fake;
 pub use form::FormFields;
 pub use html::html_page;
 pub use lifecycle::LoopbackServer;
