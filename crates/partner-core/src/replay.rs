@@ -275,6 +275,54 @@ impl AcceptancePolicy {
         }
     }
 
+    /// Whether a single-use guard is set.
+    pub fn is_single_use(&self) -> bool {
+        self.replay.is_some()
+    }
+
+    /// Records `id` as used until `until`, if a guard is set.
+    pub fn record_until(&self, id: &[u8], until: UnixTime, now: UnixTime) -> Result<(), Error> {
+        match &self.replay {
+            None => Ok(()),
+            Some(guard) => guard.check_and_record(id, until, now),
+        }
+    }
+
+    /// The time check of a handoff that carries its expiry rather than its
+    /// issue time (a multipass `expires`): [`Error::Expired`] once `now`
+    /// is past `expires_at + max_skew`, [`Error::NotYetValid`] when it
+    /// claims to live longer than `max_age` (`expires_at > now + max_age`).
+    ///
+    /// ```
+    /// use partner_core::{AcceptancePolicy, Error, Freshness, UnixTime};
+    /// use std::time::Duration;
+    ///
+    /// let policy = AcceptancePolicy::new(Freshness::new(Duration::from_secs(600), Duration::from_secs(30)));
+    /// let now = UnixTime::from_secs(1_000);
+    /// assert_eq!(policy.check_expiry(UnixTime::from_secs(1_300), now), Ok(()));
+    /// assert_eq!(policy.check_expiry(UnixTime::from_secs(969), now), Err(Error::Expired));
+    /// assert_eq!(policy.check_expiry(UnixTime::from_secs(1_601), now), Err(Error::NotYetValid));
+    /// ```
+    pub fn check_expiry(&self, expires_at: UnixTime, now: UnixTime) -> Result<(), Error> {
+        crate::clock::check_not_after(expires_at, now, self.window.max_skew)?;
+        if expires_at > now.saturating_add(self.window.max_age) {
+            return Err(Error::NotYetValid);
+        }
+        Ok(())
+    }
+
+    /// [`check_expiry`](Self::check_expiry), then single use until
+    /// `expires_at + max_skew`.
+    pub fn accept_expiring(
+        &self,
+        expires_at: UnixTime,
+        id: &[u8],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        self.check_expiry(expires_at, now)?;
+        self.record_until(id, expires_at.saturating_add(self.window.max_skew), now)
+    }
+
     /// The time check, then single use.
     pub fn accept(&self, issued_at: UnixTime, id: &[u8], now: UnixTime) -> Result<(), Error> {
         self.check_time(issued_at, now)?;
