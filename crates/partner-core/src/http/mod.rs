@@ -36,6 +36,10 @@ pub use settings::{HttpSettings, RetryPolicy};
 
 use crate::Sleeper;
 
+/// The `reqwest` this foundation is built on, so provider crates and
+/// applications name the same version.
+pub use reqwest;
+
 /// Waits on tokio's timer: the default [`Sleeper`] of every client.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioSleeper;
