@@ -3,21 +3,27 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use partner_core::conformance::{LoadError, Provider, Report, Suite, Tally, run_dirs};
+use partner_core::conformance::{LoadError, Report, Suite, Tally, run_dirs};
 use serde::Serialize;
 
-/// The suites of every provider crate that exists so far.
-///
-/// Each provider issue adds its crate's suite here; a vector of a provider
-/// without one fails with "no suite for provider X".
+/// The suites of every provider crate: the one list of providers the
+/// conformance runner knows. Each suite names its provider and declares its
+/// kinds; a new provider adds its crate's suite here (and nowhere in
+/// partner-core). A vector of a provider without a suite fails with "no
+/// suite for provider X".
 pub fn suites() -> Vec<Box<dyn Suite>> {
     vec![
-        Box::new(partner_blendr::conformance::BlendrSuite),
-        Box::new(partner_cheetah::conformance::CheetahSuite),
-        Box::new(partner_cloud66::conformance::Cloud66Suite),
-        Box::new(partner_ovhcloud::conformance::OvhcloudSuite),
-        Box::new(partner_teapplix::conformance::TeapplixSuite),
+        Box::new(partner_blendr::conformance::ConformanceSuite),
+        Box::new(partner_cheetah::conformance::ConformanceSuite),
+        Box::new(partner_cloud66::conformance::ConformanceSuite),
+        Box::new(partner_ovhcloud::conformance::ConformanceSuite),
+        Box::new(partner_teapplix::conformance::ConformanceSuite),
     ]
+}
+
+/// The provider names of [`suites`].
+pub fn provider_names() -> Vec<&'static str> {
+    suites().iter().map(|s| s.provider()).collect()
 }
 
 /// The workspace's own vectors: `tests/vectors`.
@@ -26,7 +32,7 @@ pub fn default_vectors_dir() -> PathBuf {
 }
 
 /// Runs the vectors under `dirs` through [`suites`].
-pub fn run(dirs: &[PathBuf], only: Option<Provider>) -> Result<Report, LoadError> {
+pub fn run(dirs: &[PathBuf], only: Option<&str>) -> Result<Report, LoadError> {
     let suites = suites();
     let refs: Vec<&dyn Suite> = suites.iter().map(|s| s.as_ref()).collect();
     run_dirs(dirs, only, &refs)
