@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use crate::Error;
 
-/// The base URL of a partner endpoint (`https://app.teapplix.com`,
-/// `https://eu.api.ovh.com/1.0`), validated once:
+/// The base URL of a partner endpoint (`https://api.example.com`,
+/// `https://api.example.com/1.0`), validated once:
 ///
 /// - absolute, with a host;
 /// - `https`, or `http` only when the host is a loopback address
@@ -19,11 +19,11 @@ use crate::Error;
 /// ```
 /// use partner_core::BaseUrl;
 ///
-/// let base = BaseUrl::parse("https://app.teapplix.com/").unwrap();
-/// assert_eq!(base.as_str(), "https://app.teapplix.com");
+/// let base = BaseUrl::parse("https://api.example.com/").unwrap();
+/// assert_eq!(base.as_str(), "https://api.example.com");
 /// assert!(BaseUrl::parse("http://127.0.0.1:8080").is_ok());
-/// assert!(BaseUrl::parse("http://app.teapplix.com").is_err());
-/// assert!(BaseUrl::parse("https://app.teapplix.com/?x=1").is_err());
+/// assert!(BaseUrl::parse("http://api.example.com").is_err());
+/// assert!(BaseUrl::parse("https://api.example.com/?x=1").is_err());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl {
@@ -103,8 +103,8 @@ mod tests {
     #[test]
     fn accepts_https_and_loopback_http_only() {
         for ok in [
-            "https://app.teapplix.com",
-            "https://eu.api.ovh.com/1.0/",
+            "https://api.example.com",
+            "https://api.example.com/1.0/",
             "http://127.0.0.1:3000",
             "http://127.9.9.9",
             "http://[::1]:80/x",
@@ -113,8 +113,8 @@ mod tests {
             assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(
-            BaseUrl::parse("https://eu.api.ovh.com/1.0/").unwrap().as_str(),
-            "https://eu.api.ovh.com/1.0"
+            BaseUrl::parse("https://api.example.com/1.0/").unwrap().as_str(),
+            "https://api.example.com/1.0"
         );
         assert_eq!(BaseUrl::parse("http://LOCALHOST:1").unwrap().as_str(), "http://localhost:1");
         for (bad, kind) in [
@@ -122,15 +122,15 @@ mod tests {
             ("http://127.0.0.1.evil.example", crate::ErrorKind::UnsafeInput),
             ("ftp://127.0.0.1", crate::ErrorKind::UnsafeInput),
             ("javascript:alert(1)", crate::ErrorKind::Malformed),
-            ("https://user:pw@app.teapplix.com", crate::ErrorKind::UnsafeInput),
-            ("https://app.teapplix.com#x", crate::ErrorKind::UnsafeInput),
+            ("https://user:pw@api.example.com", crate::ErrorKind::UnsafeInput),
+            ("https://api.example.com#x", crate::ErrorKind::UnsafeInput),
             ("/relative", crate::ErrorKind::Malformed),
         ] {
             let err = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(crate::HasErrorKind::error_kind(&err), kind, "{bad}");
         }
         assert!(BaseUrl::parse("http://127.0.0.1:9").unwrap().is_loopback());
-        assert!(!BaseUrl::parse("https://app.teapplix.com").unwrap().is_loopback());
+        assert!(!BaseUrl::parse("https://api.example.com").unwrap().is_loopback());
     }
 
     // The host is parsed, never prefix-matched.
@@ -153,7 +153,7 @@ mod tests {
             "https://[::2]",
             "https://128.0.0.1",
             "https://localhost-1.example",
-            "https://app.teapplix.com",
+            "https://api.example.com",
         ] {
             assert!(!BaseUrl::parse(no).unwrap().is_loopback(), "{no}");
         }

@@ -115,7 +115,7 @@ pub fn sha256(data: &[u8]) -> [u8; SHA256_LEN] {
 }
 
 /// SHA-1 of `data` (feature `sha1`). Only for the legacy schemes that require it (the
-/// OVHcloud request signature, the Ruby `multipass` gem's key derivation);
+/// request signatures and key derivations that were specified with it);
 /// never for anything new.
 ///
 /// ```
@@ -213,7 +213,7 @@ impl MessageVerifier for HmacSha256Key {
 /// "bad padding" apart from "bad data" is a padding oracle that decrypts
 /// everything. Callers must check a signature or MAC over the ciphertext
 /// *before* calling [`aes128_cbc_decrypt`](hazmat::aes128_cbc_decrypt), and must report every failure
-/// after that with one error. The Cloud 66 multipass is the only user.
+/// after that with one error. Only for legacy handoffs that require it.
 /// Feature `aes-cbc`.
 #[cfg(feature = "aes-cbc")]
 pub mod hazmat {
@@ -287,12 +287,12 @@ mod tests {
         );
     }
 
-    // Teapplix auto-login docs: the documented launch-signature example (also a public conformance vector).
+    // RFC 4231 section 4.3 (test case 2).
     #[test]
     fn verify_accepts_either_hex_case_and_rejects_wrong_length() {
-        let key = b"Signature Key";
-        let uri = b"/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp";
-        let lower = "e8a074d2b4c3aa5df9427ea0511776eb36d9976adeacf7283e97c57404a97792";
+        let key = b"Jefe";
+        let uri = b"what do ya want for nothing?";
+        let lower = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         assert_eq!(hex_encode(hmac_sha256(key, uri)), lower);
         assert_eq!(verify_hmac_sha256_hex(key, uri, lower), Ok(()));
         assert_eq!(verify_hmac_sha256_hex(key, uri, &lower.to_uppercase()), Ok(()));

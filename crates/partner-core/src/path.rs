@@ -13,10 +13,10 @@
 //! ```
 //! use partner_core::path::url_with_segments;
 //!
-//! let url = url_with_segments("https://api.blendr.io/v1", ["accounts", "a/b c?", "blends"], &[]).unwrap();
-//! assert_eq!(url.as_str(), "https://api.blendr.io/v1/accounts/a%2Fb%20c%3F/blends");
+//! let url = url_with_segments("https://api.example.com/v1", ["accounts", "a/b c?", "blends"], &[]).unwrap();
+//! assert_eq!(url.as_str(), "https://api.example.com/v1/accounts/a%2Fb%20c%3F/blends");
 //! for climbing in ["..", ".", "\t..", "", "a\nb"] {
-//!     assert!(url_with_segments("https://api.blendr.io/v1", ["accounts", climbing], &[]).is_err());
+//!     assert!(url_with_segments("https://api.example.com/v1", ["accounts", climbing], &[]).is_err());
 //! }
 //! ```
 
@@ -104,10 +104,10 @@ pub fn url_with_segments<'a>(
 ///
 /// ```
 /// use partner_core::path::url_with_path;
-/// let url = url_with_path("https://app.cloud66.com/api/3", "/stacks/a b/servers", &[("page", "2")]).unwrap();
-/// assert_eq!(url.as_str(), "https://app.cloud66.com/api/3/stacks/a%20b/servers?page=2");
-/// assert!(url_with_path("https://app.cloud66.com/api/3", "/stacks/\t../x", &[]).is_err());
-/// assert!(url_with_path("https://app.cloud66.com/api/3", "stacks", &[]).is_err());
+/// let url = url_with_path("https://api.example.com/v3", "/stacks/a b/servers", &[("page", "2")]).unwrap();
+/// assert_eq!(url.as_str(), "https://api.example.com/v3/stacks/a%20b/servers?page=2");
+/// assert!(url_with_path("https://api.example.com/v3", "/stacks/\t../x", &[]).is_err());
+/// assert!(url_with_path("https://api.example.com/v3", "stacks", &[]).is_err());
 /// ```
 pub fn url_with_path(base: &str, path: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
     let rest = path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use crate::crypto::{SHA256_LEN, sha256};
 use crate::{Error, UnixTime};
 
-/// Remembers which one-time values (a multipass, a launch token, a link
+/// Remembers which one-time values (a single sign-on token, a launch token, a link
 /// signature) were already used, until they would have expired anyway.
 ///
 /// Verifiers call it last, after the signature and the time window passed,
@@ -289,7 +289,7 @@ impl AcceptancePolicy {
     }
 
     /// The time check of a handoff that carries its expiry rather than its
-    /// issue time (a multipass `expires`): [`Error::Expired`] once `now`
+    /// issue time (an `expires` field): [`Error::Expired`] once `now`
     /// is past `expires_at + max_skew`, [`Error::NotYetValid`] when it
     /// claims to live longer than `max_age` (`expires_at > now + max_age`).
     ///

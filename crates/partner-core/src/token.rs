@@ -1,7 +1,7 @@
 //! An access token cache with single-flight refresh (feature `token-source`).
 //!
-//! Provider clients that use a client-credentials token (Cheetah's
-//! integration token, OVHcloud's OAuth2 service accounts) wrap their token
+//! Provider clients that use a client-credentials token (an
+//! integration token, an OAuth2 service account) wrap their token
 //! request in a [`TokenSource`] and call it through a [`CachedToken`]: a
 //! cold cache hit by a thousand concurrent requests makes one token request.
 

@@ -14,7 +14,7 @@ use crate::HasErrorKind;
 /// use partner_core::{Error, trace};
 ///
 /// let refused: Result<(), Error> = Err(Error::Expired);
-/// assert_eq!(trace::verification("teapplix", "launch", refused), Err(Error::Expired));
+/// assert_eq!(trace::verification("example", "launch", refused), Err(Error::Expired));
 /// ```
 pub fn verification<T, E: HasErrorKind>(
     provider: &'static str,

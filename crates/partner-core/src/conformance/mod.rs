@@ -17,29 +17,28 @@
 //! use partner_core::encoding::hex_encode;
 //! use serde_json::json;
 //!
-//! struct Teapplix;
-//! impl Suite for Teapplix {
-//!     fn provider(&self) -> &'static str { "teapplix" }
+//! struct Example;
+//! impl Suite for Example {
+//!     fn provider(&self) -> &'static str { "example" }
 //!     fn kinds(&self) -> &'static [KindSpec] {
-//!         const KINDS: &[KindSpec] = &[KindSpec::new("launch-signature", &["signature_key", "uri"], &["signature"])];
+//!         const KINDS: &[KindSpec] = &[KindSpec::new("hmac", &["key", "message"], &["tag"])];
 //!         KINDS
 //!     }
 //!     fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
 //!         match kind {
-//!             "launch-signature" => {
-//!                 let tag = hmac_sha256(input.str("signature_key")?.as_bytes(), input.str("uri")?.as_bytes());
-//!                 Ok(Output::from_iter([("signature".to_owned(), json!(hex_encode(tag)))]))
+//!             "hmac" => {
+//!                 let tag = hmac_sha256(input.str("key")?.as_bytes(), input.str("message")?.as_bytes());
+//!                 Ok(Output::from_iter([("tag".to_owned(), json!(hex_encode(tag)))]))
 //!             }
 //!             _ => Err(RunError::UnsupportedKind),
 //!         }
 //!     }
 //! }
 //!
-//! let file = r#"{"format": 1, "provider": "teapplix", "kind": "launch-signature", "source": "Teapplix auto-login docs",
-//!   "cases": [{"name": "docs", "input": {"signature_key": "Signature Key",
-//!     "uri": "/h/demo2/te/lo.cgi?Action=Launch&pt=AccessToken&ts=unixtimestamp"},
-//!     "expect": {"signature": "e8a074d2b4c3aa5df9427ea0511776eb36d9976adeacf7283e97c57404a97792"}}]}"#;
-//! let report = run_text("launch-signature.json".as_ref(), file, &[&Teapplix]).unwrap();
+//! let file = r#"{"format": 1, "provider": "example", "kind": "hmac", "source": "RFC 4231 test case 2",
+//!   "cases": [{"name": "rfc4231-2", "input": {"key": "Jefe", "message": "what do ya want for nothing?"},
+//!     "expect": {"tag": "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"}}]}"#;
+//! let report = run_text("hmac.json".as_ref(), file, &[&Example]).unwrap();
 //! assert_eq!((report.passed(), report.failed()), (1, 0));
 //! ```
 
@@ -102,7 +101,7 @@ impl<E: HasErrorKind> From<E> for RunError {
 /// case. Each provider crate implements it (feature `conformance`); the
 /// runner is handed every suite.
 pub trait Suite: Send + Sync {
-    /// The provider name used in vector files (`"teapplix"`).
+    /// The provider name used in vector files (`"example"`).
     fn provider(&self) -> &'static str;
 
     /// Every kind of this provider, with its input and expect fields.

@@ -65,7 +65,7 @@ pub enum Error {
     /// JSON input that does not decode; the source says where.
     #[error("malformed input: {what}")]
     Json {
-        /// What was being decoded, for example `"multipass payload"`.
+        /// What was being decoded, for example `"handoff payload"`.
         what: &'static str,
         /// serde_json's diagnosis, without the input text.
         #[source]

@@ -3,8 +3,8 @@
 use std::fmt;
 
 /// A provider answered with an error: the same fields whatever the vendor's
-/// error body looks like (OVHcloud's `errorCode`/`message`, OAuth2's
-/// `error`/`error_description`, Teapplix's `Code`/`Message`/`Description`).
+/// error body looks like (`errorCode`/`message`, OAuth2's
+/// `error`/`error_description`, `Code`/`Message`/`Description`).
 ///
 /// Each provider crate fills it from its vendor's body; a body that is not
 /// the vendor's shape leaves `code` empty and keeps a short excerpt as
@@ -13,19 +13,19 @@ use std::fmt;
 /// ```
 /// use partner_core::ProviderRejection;
 ///
-/// let r = ProviderRejection::new("ovhcloud", 403)
+/// let r = ProviderRejection::new("example", 403)
 ///     .with_code("NOT_GRANTED_CALL")
 ///     .with_message("This call has not been granted")
 ///     .with_request_id("EU.ext-3.6f8e");
 /// assert_eq!(
 ///     r.to_string(),
-///     "ovhcloud refused the request: http 403, NOT_GRANTED_CALL: This call has not been granted [request id EU.ext-3.6f8e]"
+///     "example refused the request: http 403, NOT_GRANTED_CALL: This call has not been granted [request id EU.ext-3.6f8e]"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ProviderRejection {
-    /// The provider, as the crates name it (`"ovhcloud"`, `"cloud66"`, ...).
+    /// The provider, as the crates name it (`"example"`).
     pub provider: &'static str,
     /// The HTTP status of the answer.
     pub status: u16,
@@ -33,9 +33,9 @@ pub struct ProviderRejection {
     pub code: Option<String>,
     /// The vendor's human-readable text, or an excerpt of a body of another shape.
     pub message: Option<String>,
-    /// Further lines the vendor sent (Teapplix `Description`, field errors).
+    /// Further lines the vendor sent (a `Description` list, field errors).
     pub details: Vec<String>,
-    /// The vendor's request id, to quote to their support (`X-Ovh-QueryID`, `X-Request-Id`).
+    /// The vendor's request id, to quote to their support (`X-Request-Id` or the vendor's own header).
     pub request_id: Option<String>,
 }
 

@@ -145,9 +145,9 @@ impl HttpClientBuilder {
 }
 
 impl HttpClient {
-    /// Starts configuring the client of `provider` (`"ovhcloud"`), whose
+    /// Starts configuring the client of `provider` (`"example"`), whose
     /// default user agent is `user_agent`
-    /// (`concat!("partner-ovhcloud/", env!("CARGO_PKG_VERSION"))`).
+    /// (`concat!("partner-example/", env!("CARGO_PKG_VERSION"))`).
     pub fn builder(provider: &'static str, user_agent: &'static str) -> HttpClientBuilder {
         HttpClientBuilder {
             provider,

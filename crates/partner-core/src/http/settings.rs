@@ -11,7 +11,7 @@ use url::Url;
 /// |---|---|---|
 /// | `timeout` | 30 s | one attempt, from sending the request to the end of the answer |
 /// | `connect_timeout` | 10 s | opening a connection (TCP and TLS) |
-/// | `user_agent` | `None`: `<crate>/<version>`, for example `partner-ovhcloud/0.2.0` | the `User-Agent` header |
+/// | `user_agent` | `None`: `<crate>/<version>`, for example `partner-example/0.2.0` | the `User-Agent` header |
 /// | `proxy` | `None`: the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) | a proxy for every request |
 /// | `max_response_bytes` | 16 MiB | the largest answer body read |
 /// | `retry` | [`RetryPolicy::default`] | retries of idempotent calls |

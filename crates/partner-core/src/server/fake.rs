@@ -11,7 +11,7 @@ use std::pin::Pin;
 /// implements this trait; `FakeXBuilder::into_router()` gives the same
 /// routes unstarted, to mount in an app's own server.
 pub trait Fake: Send + Sync + std::fmt::Debug {
-    /// The provider it stands in for (`"ovhcloud"`, ...).
+    /// The provider it stands in for (`"example"`).
     fn provider(&self) -> &'static str;
 
     /// The base URL to configure a client with (`http://127.0.0.1:PORT`).
