@@ -1,0 +1,67 @@
+//! The demo flow of teapplix.
+#![allow(unused_imports)]
+
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
+use partner_core::Clock;
+use serde_json::Value;
+
+use super::{Provider, Recorder, browser, e, query_map};
+
+pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
+    use partner_teapplix::TeapplixClient;
+    use partner_teapplix::fake::FakeTeapplix;
+    let fake = rec
+        .value("start the fake Teapplix", async {
+            let f = FakeTeapplix::builder()
+                .api_token("demo-token")
+                .signature_key("demo-key")
+                .pair("ps-42", "acme")
+                .start(0)
+                .await
+                .map_err(e)?;
+            let url = f.base_url();
+            Ok((f, url))
+        })
+        .await?;
+    let client = TeapplixClient::builder("demo-token", "demo-key")
+        .base_url(fake.base_url())
+        .build()
+        .map_err(|_| ())?;
+    let token = rec
+        .value("PSObtainToken", async {
+            let t = client.obtain_token("ps-42").await.map_err(e)?;
+            let d = format!("vhost {} expires at {}", t.client_vhost, t.expires_at);
+            Ok((t, d))
+        })
+        .await?;
+    let url = rec
+        .value("signed Launch URL", async {
+            let u = client
+                .signer()
+                .launch_url_for(&token, partner_core::SystemClock.unix_time())
+                .map_err(e)?;
+            Ok((
+                u,
+                format!("{}/h/{}/te/lo.cgi?...&signature=...", fake.base_url(), token.client_vhost),
+            ))
+        })
+        .await?;
+    rec.step("the fake logs the browser in", async {
+        let r = browser()?.get(url.as_str()).send().await.map_err(e)?;
+        if r.status() == 200 {
+            Ok("200 logged in".to_owned())
+        } else {
+            Err(r.text().await.map_err(e)?)
+        }
+    })
+    .await?;
+    rec.step("the same token is refused a second time", async {
+        let r = browser()?.get(url.as_str()).send().await.map_err(e)?;
+        let body = r.text().await.map_err(e)?;
+        if body.contains("already used") { Ok(format!("403 {}", body.trim())) } else { Err(body) }
+    })
+    .await
+}
+
