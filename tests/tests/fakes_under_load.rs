@@ -52,8 +52,8 @@ async fn ovhcloud() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cheetah() {
-    use partner_cheetah::fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeStellar};
-    let fake = FakeStellar::builder().start(0).await.unwrap();
+    use partner_cheetah::fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeCheetah};
+    let fake = FakeCheetah::builder().start(0).await.unwrap();
     let line = json!({"base_url": fake.base_url(), "client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET});
     check(&drive("cheetah", &line, None, &options()).await.unwrap());
 }

@@ -217,7 +217,7 @@ fn cheetah() {
     check("MemberState", &MemberState::signed_in(SECRET, SECRET, "S", "S S"));
     check(
         "CheetahClient",
-        &CheetahClient::builder("https://acme.cheetahedp.com", "id", SECRET).build().unwrap(),
+        &CheetahClient::builder("id", SECRET).base_url("https://acme.cheetahedp.com").build().unwrap(),
     );
     let token = format!(
         r#"{{"access_token":"{SECRET}","token_type":"bearer","refresh_token":"{SECRET}"}}"#

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use partner_cheetah::fake::FakeStellar;
+use partner_cheetah::fake::FakeCheetah;
 use partner_cheetah::{CheetahClient, MemberSsoRequest};
 
 fn sso_throughput(c: &mut Criterion) {
@@ -13,8 +13,9 @@ fn sso_throughput(c: &mut Criterion) {
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (fake, client) = rt.block_on(async {
-        let fake = FakeStellar::builder().credentials("id", "secret").start(0).await.unwrap();
-        let client = CheetahClient::builder(fake.base_url(), "id", "secret").build().unwrap();
+        let fake = FakeCheetah::builder().credentials("id", "secret").start(0).await.unwrap();
+        let client =
+            CheetahClient::builder("id", "secret").base_url(fake.base_url()).build().unwrap();
         client.integration_token().await.unwrap(); // warm
         (fake, client)
     });

@@ -2,7 +2,7 @@
 //! `member-state-script`, `token-response` and `sso-response` of docs/conformance.md.
 
 use partner_core::ErrorKind;
-use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
+use partner_core::conformance::{Input, KindSpec, Output, RunError, Suite};
 use serde_json::{Value, json};
 
 use crate::MemberState;
@@ -10,8 +10,32 @@ use crate::response::{parse_sso_response, parse_token_response};
 use crate::state::script_json;
 
 /// Runs Cheetah vectors with this crate's implementation.
+///
+/// ```
+/// use partner_cheetah::conformance::ConformanceSuite;
+/// use partner_core::conformance::Suite;
+///
+/// assert_eq!(ConformanceSuite.provider(), "cheetah");
+/// assert!(ConformanceSuite.kind_spec("token-response").is_some());
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CheetahSuite;
+pub struct ConformanceSuite;
+
+/// The kinds of docs/conformance.md this crate implements, with their input
+/// and expect fields.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec::new("member-state-script", &["state"], &["state"]),
+    KindSpec::new(
+        "token-response",
+        &["status", "body"],
+        &["access_token", "token_type", "expires_in"],
+    ),
+    KindSpec::new(
+        "sso-response",
+        &["status", "body"],
+        &["member_id", "integration_id", "access_token", "refresh_token"],
+    ),
+];
 
 /// The characters docs/conformance.md forbids in the emitted text.
 const FORBIDDEN: [char; 6] = ['<', '>', '&', '\'', '\u{2028}', '\u{2029}'];
@@ -20,17 +44,22 @@ fn status(input: &Input<'_>) -> Result<u16, RunError> {
     u16::try_from(input.int("status")?).map_err(|_| RunError::Kind(ErrorKind::Malformed))
 }
 
-impl Suite for CheetahSuite {
-    fn provider(&self) -> Provider {
-        Provider::Cheetah
+impl Suite for ConformanceSuite {
+    fn provider(&self) -> &'static str {
+        crate::PROVIDER
+    }
+
+    fn kinds(&self) -> &'static [KindSpec] {
+        KINDS
     }
 
     fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
         match kind {
             "member-state-script" => {
-                let state: MemberState =
-                    serde_json::from_value(Value::Object(input.object("state")?.clone()))
-                        .map_err(|_| RunError::Kind(ErrorKind::Malformed))?;
+                let state: MemberState = serde_json::from_value(Value::Object(
+                    input.object("state")?.clone(),
+                ))
+                .map_err(|e| RunError::from(partner_core::Error::json("member state", e)))?;
                 let script = state.to_script();
                 // Check the emitted text against docs/conformance.md before reading it
                 // back; a violation shows in the report as a wrong `state`.

@@ -148,7 +148,10 @@ impl MemberState {
                         b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
                     });
                 if !ok {
-                    return Err(Error::UnsafeInput("csp nonce must be base64 characters"));
+                    return Err(partner_core::Error::UnsafeInput(
+                        "csp nonce must be base64 characters",
+                    )
+                    .into());
                 }
                 html.push_str("<script nonce=\"");
                 html.push_str(nonce);
@@ -165,7 +168,7 @@ impl MemberState {
     pub fn from_script(script: &str) -> Result<Self, Error> {
         let json = script_json(script)?;
         serde_json::from_str(json)
-            .map_err(|_| Error::Malformed("member state json has the wrong shape"))
+            .map_err(|err| partner_core::Error::json("member state script", err).into())
     }
 
     fn payload_len(&self) -> usize {
@@ -180,11 +183,9 @@ impl MemberState {
 
 /// The JSON text of a `var stellar_member_state = <JSON>;` script.
 pub fn script_json(script: &str) -> Result<&str, Error> {
-    script
-        .trim()
-        .strip_prefix(SCRIPT_PREFIX)
-        .and_then(|rest| rest.strip_suffix(';'))
-        .ok_or(Error::Malformed("not a `var stellar_member_state = ...;` script"))
+    script.trim().strip_prefix(SCRIPT_PREFIX).and_then(|rest| rest.strip_suffix(';')).ok_or(
+        partner_core::Error::Malformed("not a `var stellar_member_state = ...;` script").into(),
+    )
 }
 
 /// JSON that is also safe in HTML: the compact formatter, with the bytes that

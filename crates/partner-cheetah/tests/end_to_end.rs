@@ -1,29 +1,31 @@
-//! The client against the fake Stellar, over real HTTP on 127.0.0.1.
+//! The client against the fake Cheetah, over real HTTP on 127.0.0.1.
 #![cfg(all(feature = "client", feature = "mock"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_cheetah::fake::{FakeStellar, RunningStellar};
+use partner_cheetah::fake::{FakeCheetah, RunningCheetah};
 use partner_cheetah::{
     CheetahClient, Error, ErrorKind, FixedClock, HasErrorKind, MatchBy, MemberSsoRequest,
     MemberState, SsoAuth,
 };
+use partner_core::http::reqwest;
 
 const ID: &str = "integration-client";
 const SECRET: &str = "integration-secret";
 
-async fn setup(lifetime: Duration) -> (RunningStellar, Arc<FixedClock>, CheetahClient) {
+async fn setup(lifetime: Duration) -> (RunningCheetah, Arc<FixedClock>, CheetahClient) {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeStellar::builder()
+    let fake = FakeCheetah::builder()
         .credentials(ID, SECRET)
         .token_lifetime(lifetime)
         .clock(clock.clone())
         .start(0)
         .await
         .unwrap();
-    let client = CheetahClient::builder(fake.base_url(), ID, SECRET)
+    let client = CheetahClient::builder(ID, SECRET)
+        .base_url(fake.base_url())
         .clock(clock.clone())
         .refresh_before(Duration::from_secs(60))
         .build()
@@ -128,21 +130,24 @@ async fn a_thousand_cold_concurrent_calls_make_one_token_request() {
 #[tokio::test]
 async fn invalid_client_is_a_typed_error_and_an_error_state() {
     let (fake, clock, _) = setup(Duration::from_secs(7200)).await;
-    let bad =
-        CheetahClient::builder(fake.base_url(), ID, "wrong").clock(clock.clone()).build().unwrap();
+    let bad = CheetahClient::builder(ID, "wrong")
+        .base_url(fake.base_url())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
     let member = MemberSsoRequest::new("u", "A", "B", "a@b.co");
-    match bad.sso(&member).await.unwrap_err() {
-        Error::Rejected { status, code, description } => {
-            assert_eq!((status, code.as_deref()), (401, Some("invalid_client")));
-            assert!(description.unwrap().starts_with("Client authentication failed"));
-        }
-        other => panic!("{other:?}"),
-    }
+    let err = bad.sso(&member).await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    assert!(!err.is_token_problem());
+    let rejection = err.rejection().unwrap();
+    assert_eq!((rejection.status, rejection.code.as_deref()), (401, Some("invalid_client")));
+    assert!(rejection.message.as_deref().unwrap().starts_with("Client authentication failed"));
     let state = bad.member_state(&member).await;
     assert_eq!(state, MemberState::failed("sso_rejected"));
     assert_eq!(fake.token_requests(), 2, "an invalid client is not retried within a call");
 
-    let cc = CheetahClient::builder(fake.base_url(), ID, "wrong")
+    let cc = CheetahClient::builder(ID, "wrong")
+        .base_url(fake.base_url())
         .sso_auth(SsoAuth::ClientCredentials)
         .build()
         .unwrap();
@@ -153,7 +158,8 @@ async fn invalid_client_is_a_typed_error_and_an_error_state() {
 #[tokio::test]
 async fn client_credentials_mode_and_console_path() {
     let (fake, clock, _) = setup(Duration::from_secs(7200)).await;
-    let client = CheetahClient::builder(fake.base_url(), ID, SECRET)
+    let client = CheetahClient::builder(ID, SECRET)
+        .base_url(fake.base_url())
         .sso_auth(SsoAuth::ClientCredentials)
         .sso_path("/console/api/sso")
         .clock(clock.clone())
@@ -166,24 +172,29 @@ async fn client_credentials_mode_and_console_path() {
     for climbing in
         ["../x", "/program/../oauth/token", "/program/./api/sso", "/a//sso", "/x/..", "x"]
     {
-        let err = CheetahClient::builder(fake.base_url(), ID, SECRET).sso_path(climbing).build();
-        assert!(matches!(err, Err(Error::UnsafeInput(_))), "{climbing}");
+        let err =
+            CheetahClient::builder(ID, SECRET).base_url(fake.base_url()).sso_path(climbing).build();
+        assert_eq!(err.unwrap_err().error_kind(), ErrorKind::UnsafeInput, "{climbing}");
     }
-    assert!(CheetahClient::builder("http://example.com", ID, SECRET).build().is_err());
+    assert!(CheetahClient::builder(ID, SECRET).base_url("http://example.com").build().is_err());
 }
 
 // Security finding: empty keys were accepted.
 #[tokio::test]
 async fn an_empty_client_secret_is_refused() {
     let (fake, _, _) = setup(Duration::from_secs(7200)).await;
-    let err = CheetahClient::builder(fake.base_url(), ID, "").build();
-    assert!(matches!(err, Err(Error::EmptyKey)));
-    assert_eq!(Error::EmptyKey.error_kind(), ErrorKind::Malformed);
+    let err = CheetahClient::builder(ID, "").base_url(fake.base_url()).build();
+    assert!(matches!(err, Err(Error::Core(partner_core::Error::EmptyKey))));
+    assert_eq!(err.unwrap_err().error_kind(), ErrorKind::Malformed);
     assert!(matches!(
-        CheetahClient::builder(fake.base_url(), "", SECRET).build(),
-        Err(Error::Malformed(_))
+        CheetahClient::builder("", SECRET).base_url(fake.base_url()).build(),
+        Err(Error::Core(partner_core::Error::Malformed(_)))
     ));
-    let fake = FakeStellar::builder().credentials(ID, "").start(0).await;
+    assert!(FakeCheetah::builder().credentials(ID, "").into_router().is_err());
+    let no_base_url = CheetahClient::builder(ID, SECRET).build().unwrap_err();
+    assert!(no_base_url.to_string().contains("base url is required"), "{no_base_url}");
+    assert_eq!(no_base_url.error_kind(), ErrorKind::Malformed);
+    let fake = FakeCheetah::builder().credentials(ID, "").start(0).await;
     assert_eq!(fake.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
 }
 
@@ -192,9 +203,21 @@ async fn unreachable_stellar_gives_an_error_state() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let client =
-        CheetahClient::builder(format!("http://127.0.0.1:{port}"), ID, SECRET).build().unwrap();
-    let state = client.member_state(&MemberSsoRequest::new("u", "A", "B", "a@b.co")).await;
+    let client = CheetahClient::builder(ID, SECRET)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let member = MemberSsoRequest::new("u", "A", "B", "a@b.co");
+    let err = client.sso(&member).await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable, "{err}");
+    assert!(matches!(
+        err,
+        Error::Core(partner_core::Error::Unavailable {
+            reason: partner_core::Unavailability::Connect,
+            ..
+        })
+    ));
+    let state = client.member_state(&member).await;
     assert_eq!(state, MemberState::failed("sso_unavailable"));
     let invalid = client.member_state(&MemberSsoRequest::new("", "A", "B", "a@b.co")).await;
     assert_eq!(invalid, MemberState::failed("sso_invalid_response"));
@@ -218,4 +241,39 @@ async fn demo_page_embeds_the_state_safely() {
         2,
         "only the page's own two script elements close"
     );
+}
+
+#[tokio::test]
+async fn the_running_fake_is_a_partner_core_fake() {
+    use partner_core::server::Fake;
+
+    let fake: Box<dyn Fake> =
+        Box::new(FakeCheetah::builder().credentials(ID, SECRET).start(0).await.unwrap());
+    assert_eq!(fake.provider(), "cheetah");
+    let creds = fake.credentials_json();
+    assert_eq!(creds["provider"], "cheetah");
+    assert_eq!(creds["base_url"], fake.base_url().as_str());
+    assert_eq!(
+        (creds["client_id"].as_str(), creds["client_secret"].as_str()),
+        (Some(ID), Some(SECRET))
+    );
+    let client = CheetahClient::builder(ID, SECRET).base_url(fake.base_url()).build().unwrap();
+    client.sso(&MemberSsoRequest::new("u", "A", "B", "a@b.co")).await.unwrap();
+
+    // The same routes, mounted in another server, share the running fake's state.
+    use partner_core::server::{LoopbackServer, ServerLimits};
+    let listener = LoopbackServer::bind(0).await.unwrap();
+    let server = LoopbackServer::start(listener, fake.router(), ServerLimits::default()).unwrap();
+    let other = server.base_url();
+    let token = client.integration_token().await.unwrap();
+    let via_other = CheetahClient::builder(ID, SECRET)
+        .base_url(other)
+        .sso_auth(SsoAuth::ClientCredentials)
+        .build()
+        .unwrap();
+    let again = via_other.sso(&MemberSsoRequest::new("u", "A", "B", "a@b.co")).await.unwrap();
+    assert_eq!(again.member_id, "A-000000001", "the member made through the running fake");
+    assert!(!token.secret.is_empty());
+    server.shutdown().await.unwrap();
+    fake.shutdown().await;
 }

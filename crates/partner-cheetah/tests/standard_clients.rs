@@ -1,4 +1,4 @@
-//! The fake Stellar against what real clients send: the `oauth2` crate on
+//! The fake Cheetah against what real clients send: the `oauth2` crate on
 //! its defaults, `curl -F` multipart bodies, HTTP Basic, bearer challenges
 //! (RFC 6749 / RFC 6750), and its stores under many tokens and members.
 //! Real HTTP on 127.0.0.1.
@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, TokenResponse, TokenUrl};
-use partner_cheetah::fake::{FakeStellar, MAX_BODY_BYTES, RunningStellar};
-use partner_cheetah::{CheetahClient, FixedClock, MatchBy, MemberSsoRequest};
+use partner_cheetah::fake::{FakeCheetah, MAX_BODY_BYTES, RunningCheetah};
+use partner_cheetah::{
+    CheetahClient, ClientAuth, ErrorKind, FixedClock, HasErrorKind, MatchBy, MemberSsoRequest,
+};
 use partner_core::encoding::base64_encode;
-use reqwest::header::HeaderMap;
+use partner_core::http::reqwest::{self, header::HeaderMap};
 use serde_json::Value;
 
 const ID: &str = "integration-client";
@@ -22,9 +24,9 @@ const STELLAR: &str = "application/vnd.stellar-v1+json";
 /// The boundary curl writes.
 const BOUNDARY: &str = "------------------------d74496d66958873e";
 
-async fn fake() -> (RunningStellar, Arc<FixedClock>) {
+async fn fake() -> (RunningCheetah, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeStellar::builder()
+    let fake = FakeCheetah::builder()
         .credentials(ID, SECRET)
         .token_lifetime(Duration::from_secs(7200))
         .clock(clock.clone())
@@ -83,7 +85,7 @@ async fn answer(request: reqwest::RequestBuilder) -> Answer {
 }
 
 async fn post_form(
-    fake: &RunningStellar,
+    fake: &RunningCheetah,
     path: &str,
     fields: &[(&str, &str)],
     extra: &[(&str, &str)],
@@ -100,7 +102,7 @@ async fn post_form(
 }
 
 async fn post_multipart(
-    fake: &RunningStellar,
+    fake: &RunningCheetah,
     path: &str,
     fields: &[(&str, &str)],
     extra: &[(&str, &str)],
@@ -126,14 +128,14 @@ fn member<'a>(integration_id: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)
     ]
 }
 
-async fn sso_with_token(fake: &RunningStellar, token: &str) -> Answer {
+async fn sso_with_token(fake: &RunningCheetah, token: &str) -> Answer {
     let mut fields = vec![("access_token", token)];
     fields.extend(member("user-42", "susan@example.com"));
     post_form(fake, "/program/api/sso", &fields, &[]).await
 }
 
 fn oauth2_client(
-    fake: &RunningStellar,
+    fake: &RunningCheetah,
     secret: &str,
 ) -> BasicClient<
     oauth2::EndpointNotSet,
@@ -410,7 +412,8 @@ async fn five_thousand_tokens_are_each_found() {
 #[tokio::test]
 async fn members_are_matched_by_their_current_id_and_email() {
     let (fake, clock) = fake().await;
-    let client = CheetahClient::builder(fake.base_url(), ID, SECRET).clock(clock).build().unwrap();
+    let client =
+        CheetahClient::builder(ID, SECRET).base_url(fake.base_url()).clock(clock).build().unwrap();
     let sso = |id: &str, email: &str, by: MatchBy| {
         let request = MemberSsoRequest::new(id, "F", "L", email).matched_by(by);
         let client = client.clone();
@@ -467,59 +470,180 @@ async fn bodies_and_fields_are_bounded() {
     assert_eq!(a.status, 200, "{:?}", a.json);
 }
 
-/// What the client puts on the wire with `token_basic_auth(true)`, seen by
-/// a one-shot server.
-#[tokio::test]
-async fn the_client_can_send_its_credentials_by_basic() {
+/// A server on 127.0.0.1 that answers one connection per answer, in order
+/// (each answer closes its connection), and returns the requests it read.
+async fn scripted(answers: Vec<String>) -> (String, tokio::task::JoinHandle<Vec<String>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
-        let (mut stream, _) = listener.accept().await.unwrap();
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        // Headers, then as many body bytes as Content-Length says.
-        loop {
-            let n = stream.read(&mut buf).await.unwrap();
-            assert!(n > 0, "the client closed early");
-            request.extend_from_slice(&buf[..n]);
-            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-            if let Some(end) = text.find("\r\n\r\n") {
-                let length: usize = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                if request.len() >= end + 4 + length {
-                    break;
+        let mut requests = Vec::new();
+        for answer in answers {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then as many body bytes as Content-Length says.
+            loop {
+                let n = stream.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed early");
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length: usize = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse().unwrap());
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
                 }
             }
+            stream.write_all(answer.as_bytes()).await.unwrap();
+            requests.push(String::from_utf8(request).unwrap());
         }
-        let body = r#"{"access_token":"t","token_type":"Bearer","expires_in":7200}"#;
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(answer.as_bytes()).await.unwrap();
-        String::from_utf8(request).unwrap()
+        requests
     });
-    let client =
-        CheetahClient::builder(base, "my id", "s+c:ret").token_basic_auth(true).build().unwrap();
+    (base, server)
+}
+
+fn http_answer(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+const TOKEN_ANSWER: &str = r#"{"access_token":"t","token_type":"Bearer","expires_in":7200}"#;
+
+/// What the client puts on the wire with `ClientAuth::Basic` (the default)
+/// and `ClientAuth::Body`, seen by a scripted server.
+#[tokio::test]
+async fn the_client_sends_its_credentials_by_basic_or_in_the_body() {
+    let (base, server) = scripted(vec![http_answer("200 OK", "", TOKEN_ANSWER)]).await;
+    let client = CheetahClient::builder("my id", "s+c:ret").base_url(base).build().unwrap();
     client.integration_token().await.unwrap();
-    let request = server.await.unwrap().to_ascii_lowercase();
+    let request = server.await.unwrap().remove(0).to_ascii_lowercase();
     // base64("my+id:s%2Bc%3Aret"): each part form-encoded, then base64.
     let expected = format!("authorization: {}", basic("my+id", "s%2Bc%3Aret")).to_ascii_lowercase();
     assert!(request.contains(&expected), "{request}");
+    assert!(request.contains(&format!("accept: {STELLAR}\r\n")), "{request}");
+    assert_eq!(request.matches("accept:").count(), 1, "{request}");
     assert!(request.ends_with("\r\n\r\ngrant_type=client_credentials"), "{request}");
     assert!(!request.contains("client_secret"));
 
-    // And the fake takes it.
+    let (base, server) = scripted(vec![http_answer("200 OK", "", TOKEN_ANSWER)]).await;
+    let client = CheetahClient::builder("my id", "s+c:ret")
+        .base_url(base)
+        .client_auth(ClientAuth::Body)
+        .build()
+        .unwrap();
+    client.integration_token().await.unwrap();
+    let request = server.await.unwrap().remove(0);
+    assert!(!request.to_ascii_lowercase().contains("authorization:"), "{request}");
+    assert!(
+        request.ends_with(
+            "\r\n\r\ngrant_type=client_credentials&client_id=my+id&client_secret=s%2Bc%3Aret"
+        ),
+        "{request}"
+    );
+
+    // And the fake takes both.
     let (fake, _) = fake().await;
+    for auth in [ClientAuth::Basic, ClientAuth::Body] {
+        let client = CheetahClient::builder(ID, SECRET)
+            .base_url(fake.base_url())
+            .client_auth(auth)
+            .build()
+            .unwrap();
+        client.sso(&MemberSsoRequest::new("u", "A", "B", "a@b.co")).await.unwrap();
+        let wrong = CheetahClient::builder(ID, "nope")
+            .base_url(fake.base_url())
+            .client_auth(auth)
+            .build()
+            .unwrap();
+        let err = wrong.integration_token().await.unwrap_err();
+        assert_eq!(err.error_kind(), ErrorKind::Rejected);
+        assert_eq!(err.rejection().and_then(|r| r.code.as_deref()), Some("invalid_client"));
+    }
+    assert_eq!(fake.token_requests(), 4);
+}
+
+/// Records the waits the client asks for instead of waiting.
+#[derive(Debug, Default)]
+struct RecordingSleeper(std::sync::Mutex<Vec<Duration>>);
+
+impl partner_cheetah::Sleeper for RecordingSleeper {
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// A 429 (not processed) is sent again after its Retry-After, even for a
+/// POST; a 503 on a POST is not; a vendor error body and its request id
+/// reach the rejection.
+#[tokio::test]
+async fn rate_limits_are_waited_out_and_refusals_keep_the_vendor_fields() {
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let (base, server) = scripted(vec![
+        http_answer("429 Too Many Requests", "retry-after: 7\r\n", r#"{"error":"rate_limited"}"#),
+        http_answer("200 OK", "", TOKEN_ANSWER),
+    ])
+    .await;
     let client =
-        CheetahClient::builder(fake.base_url(), ID, SECRET).token_basic_auth(true).build().unwrap();
-    client.sso(&MemberSsoRequest::new("u", "A", "B", "a@b.co")).await.unwrap();
-    assert_eq!(fake.token_requests(), 1);
-    let wrong =
-        CheetahClient::builder(fake.base_url(), ID, "nope").token_basic_auth(true).build().unwrap();
-    assert!(wrong.integration_token().await.is_err());
+        CheetahClient::builder(ID, SECRET).base_url(base).sleeper(sleeper.clone()).build().unwrap();
+    assert_eq!(client.integration_token().await.unwrap().secret.expose(), b"t");
+    assert_eq!(server.await.unwrap().len(), 2);
+    assert_eq!(*sleeper.0.lock().unwrap(), [Duration::from_secs(7)]);
+    assert_eq!(client.token_requests(), 2);
+
+    let (base, server) = scripted(vec![http_answer(
+        "503 Service Unavailable",
+        "x-request-id: req-503\r\n",
+        r#"{"error":"temporarily_unavailable","error_description":"maintenance"}"#,
+    )])
+    .await;
+    let client =
+        CheetahClient::builder(ID, SECRET).base_url(base).sleeper(sleeper.clone()).build().unwrap();
+    let err = client.integration_token().await.unwrap_err();
+    assert_eq!(server.await.unwrap().len(), 1, "a POST is not sent again after a 5xx");
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable);
+    let r = err.rejection().unwrap();
+    assert_eq!((r.status, r.code.as_deref()), (503, Some("temporarily_unavailable")));
+    assert_eq!(
+        (r.message.as_deref(), r.request_id.as_deref()),
+        (Some("maintenance"), Some("req-503"))
+    );
+
+    let (base, server) = scripted(vec![http_answer(
+        "400 Bad Request",
+        "x-request-id: req-400\r\n",
+        r#"{"error":"unsupported_grant_type","error_description":"The authorization grant type is not supported"}"#,
+    )])
+    .await;
+    let client = CheetahClient::builder(ID, SECRET).base_url(base).build().unwrap();
+    let err = client.integration_token().await.unwrap_err();
+    server.await.unwrap();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    let r = err.rejection().unwrap();
+    assert_eq!(r.code.as_deref(), Some("unsupported_grant_type"));
+    assert_eq!(r.request_id.as_deref(), Some("req-400"));
+    assert!(err.to_string().contains("[request id req-400]"), "{err}");
+
+    // A 2xx that is not a token answer is an unusable answer: rejected, no rejection.
+    let (base, server) =
+        scripted(vec![http_answer("200 OK", "", r#"{"token_type":"Bearer"}"#)]).await;
+    let client = CheetahClient::builder(ID, SECRET).base_url(base).build().unwrap();
+    let err = client.integration_token().await.unwrap_err();
+    server.await.unwrap();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    assert!(err.rejection().is_none());
+    assert!(matches!(
+        err,
+        partner_cheetah::Error::Core(partner_core::Error::InvalidResponse { .. })
+    ));
 }

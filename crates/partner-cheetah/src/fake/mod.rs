@@ -1,4 +1,4 @@
-//! A fake Cheetah Stellar (feature `mock`), for real HTTP on 127.0.0.1.
+//! A fake Cheetah (Stellar) (feature `mock`), for real HTTP on 127.0.0.1.
 //!
 //! - `POST /oauth/token`: the client credentials grant as Doorkeeper serves
 //!   it (RFC 6749): client authentication by HTTP Basic or in the body,
@@ -23,27 +23,27 @@
 //! every look-up is a hash look-up: see the crate README, "Limits of the
 //! fake".
 
+mod demo;
 mod members;
+mod routes;
+mod store;
 
-use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use partner_core::server::oauth::{self, TokenError};
-use partner_core::server::{ExpiringMap, FormFields, LoopbackServer, ServerLimits};
-use partner_core::{Clock, Secret, SystemClock, UnixTime};
+use partner_core::server::{LoopbackServer, ServerLimits};
+use partner_core::{Clock, Secret, SystemClock};
 use serde_json::json;
 
-use self::members::{MemberInput, Members};
-use crate::MemberState;
-use crate::response::ACCEPT;
+use self::store::FakeState;
+use crate::{Error, PROVIDER};
 
 /// The client id the fake accepts unless configured otherwise.
 pub const DEFAULT_CLIENT_ID: &str = "fake-cheetah-client-id";
@@ -69,19 +69,14 @@ pub const MAX_MEMBER_TOKENS: usize = 100_000;
 /// Largest request body of the POST routes (bytes); larger answers 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The realm of the fake's `WWW-Authenticate: Bearer` challenges.
-const REALM: &str = "Stellar";
-/// Length of the tokens the fake issues: 24 random bytes in URL-safe base64.
-const TOKEN_LEN: usize = 32;
-
-/// Entry point of the fake; see [`FakeStellar::builder`].
+/// Entry point of the fake; see [`FakeCheetah::builder`].
 #[derive(Debug)]
-pub struct FakeStellar;
+pub struct FakeCheetah;
 
-impl FakeStellar {
+impl FakeCheetah {
     /// A fake with the default credentials and token lifetime.
-    pub fn builder() -> FakeStellarBuilder {
-        FakeStellarBuilder {
+    pub fn builder() -> FakeCheetahBuilder {
+        FakeCheetahBuilder {
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             client_secret: Secret::from(DEFAULT_CLIENT_SECRET),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
@@ -93,14 +88,14 @@ impl FakeStellar {
 /// Configures the fake.
 #[derive(Debug)]
 #[must_use]
-pub struct FakeStellarBuilder {
+pub struct FakeCheetahBuilder {
     client_id: String,
     client_secret: Secret,
     token_lifetime: Duration,
     clock: Arc<dyn Clock>,
 }
 
-impl FakeStellarBuilder {
+impl FakeCheetahBuilder {
     /// The integration app's credentials the fake accepts.
     pub fn credentials(
         mut self,
@@ -124,45 +119,59 @@ impl FakeStellarBuilder {
         self
     }
 
+    /// The fake's routes, unstarted, to mount in your own server.
+    ///
+    /// # Errors
+    ///
+    /// An empty client secret (kind `malformed`): the fake would then hand
+    /// tokens to anyone who sends an empty one.
+    pub fn into_router(self) -> Result<Router, Error> {
+        Ok(self.into_state()?.1)
+    }
+
+    fn into_state(self) -> Result<(Arc<FakeState>, Router), Error> {
+        if self.client_secret.is_empty() {
+            return Err(partner_core::Error::EmptyKey.into());
+        }
+        let state = Arc::new(FakeState::new(
+            self.client_id,
+            self.client_secret,
+            self.token_lifetime,
+            self.clock,
+        ));
+        Ok((state.clone(), router(state)))
+    }
+
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
     ///
     /// An empty client secret is refused (`InvalidInput`): the fake would
     /// then hand tokens to anyone who sends an empty one.
-    pub async fn start(self, port: u16) -> std::io::Result<RunningStellar> {
-        if self.client_secret.is_empty() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "key is empty"));
-        }
-        let state = Arc::new(FakeState {
-            client_id: self.client_id,
-            client_secret: self.client_secret,
-            token_lifetime: self.token_lifetime,
-            clock: self.clock,
-            data: Mutex::new(Data {
-                integration_tokens: ExpiringMap::new(MAX_INTEGRATION_TOKENS),
-                members: Members::default(),
-                member_tokens: ExpiringMap::new(MAX_MEMBER_TOKENS),
-            }),
-            token_requests: AtomicU64::new(0),
-            sso_requests: AtomicU64::new(0),
-        });
-        let limit = || DefaultBodyLimit::max(MAX_BODY_BYTES);
-        let router = Router::new()
-            .route("/oauth/token", post(token).layer(limit()))
-            .route("/program/api/sso", post(sso).layer(limit()))
-            .route("/console/api/sso", post(sso).layer(limit()))
-            .route("/api/member/profile", get(profile))
-            .route("/demo", get(demo))
-            .with_state(state.clone());
+    pub async fn start(self, port: u16) -> std::io::Result<RunningCheetah> {
+        let (state, router) = self
+            .into_state()
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "key is empty"))?;
         let listener = LoopbackServer::bind(port).await?;
-        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
-        Ok(RunningStellar { state, server })
+        let server = LoopbackServer::start(listener, router.clone(), ServerLimits::default())?;
+        Ok(RunningCheetah { state, router, server })
     }
+}
+
+fn router(state: Arc<FakeState>) -> Router {
+    let limit = || DefaultBodyLimit::max(MAX_BODY_BYTES);
+    Router::new()
+        .route("/oauth/token", post(routes::token).layer(limit()))
+        .route("/program/api/sso", post(routes::sso).layer(limit()))
+        .route("/console/api/sso", post(routes::sso).layer(limit()))
+        .route("/api/member/profile", get(routes::profile))
+        .route("/demo", get(demo::demo))
+        .with_state(state)
 }
 
 /// A fake serving on loopback. Dropping it stops the server.
 #[derive(Debug)]
-pub struct RunningStellar {
+pub struct RunningCheetah {
     state: Arc<FakeState>,
+    router: Router,
     server: LoopbackServer,
 }
 
@@ -182,7 +191,7 @@ pub struct FakeMember {
     pub email: String,
 }
 
-impl RunningStellar {
+impl RunningCheetah {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
@@ -221,260 +230,31 @@ impl RunningStellar {
     }
 }
 
-/// A token as the fake stores it: its exact text, without an allocation.
-type TokenKey = [u8; TOKEN_LEN];
-
-fn token_key(token: &str) -> Option<TokenKey> {
-    token.as_bytes().try_into().ok()
-}
-
-/// A new token and its key.
-fn new_token() -> (String, TokenKey) {
-    loop {
-        let token = partner_core::random::token(24);
-        if let Some(key) = token_key(&token) {
-            return (token, key);
-        }
-    }
-}
-
-#[derive(Debug)]
-struct FakeState {
-    client_id: String,
-    client_secret: Secret,
-    token_lifetime: Duration,
-    clock: Arc<dyn Clock>,
-    data: Mutex<Data>,
-    token_requests: AtomicU64,
-    sso_requests: AtomicU64,
-}
-
-#[derive(Debug)]
-struct Data {
-    /// Integration tokens and when each expires; each is held for one more
-    /// lifetime after that, to answer "expired" rather than "invalid".
-    integration_tokens: ExpiringMap<TokenKey, UnixTime>,
-    members: Members,
-    /// Member tokens and the member number each signs in.
-    member_tokens: ExpiringMap<TokenKey, u32>,
-}
-
-impl FakeState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+impl partner_core::server::Fake for RunningCheetah {
+    fn provider(&self) -> &'static str {
+        PROVIDER
     }
 
-    /// Creates or updates the member and issues a member token.
-    fn sign_in(&self, input: &MemberInput<'_>) -> Result<(FakeMember, String), members::Refusal> {
-        let now = self.clock.unix_time();
-        let expires_at = now.saturating_add(self.token_lifetime);
-        let (token, key) = new_token();
-        let mut data = self.lock();
-        let id = data.members.upsert(input)?;
-        data.member_tokens.insert(key, id, expires_at, now);
-        let member = data
-            .members
-            .member(id)
-            .ok_or((StatusCode::INTERNAL_SERVER_ERROR, "member index out of step"))?;
-        Ok((member, token))
+    fn base_url(&self) -> String {
+        self.server.base_url()
     }
-}
 
-fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
-}
+    /// `{"provider", "base_url", "client_id", "client_secret"}`: the fake's
+    /// own test credentials.
+    fn credentials_json(&self) -> serde_json::Value {
+        json!({
+            "provider": PROVIDER,
+            "base_url": self.server.base_url(),
+            "client_id": self.state.client_id,
+            "client_secret": self.state.client_secret.expose_str().unwrap_or_default(),
+        })
+    }
 
-/// A refusal of a bearer-protected call: 401 `invalid_token` with its
-/// challenge, which names the error only when a token was sent.
-fn invalid_token(token_sent: bool, description: &str) -> Response {
-    let response = json_error(StatusCode::UNAUTHORIZED, "invalid_token", description);
-    let error = token_sent.then_some(("invalid_token", description));
-    oauth::bearer_challenge(response, REALM, error)
-}
+    fn router(&self) -> Router {
+        self.router.clone()
+    }
 
-fn accepts_stellar(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(ACCEPT))
-}
-
-fn not_acceptable() -> Response {
-    json_error(
-        StatusCode::NOT_ACCEPTABLE,
-        "not_acceptable",
-        "send Accept: application/vnd.stellar-v1+json",
-    )
-}
-
-/// Parameters a token request may carry once only (RFC 6749 §3.2).
-const SINGLE_PARAMS: [&str; 4] = ["grant_type", "client_id", "client_secret", "scope"];
-
-async fn token(
-    State(state): State<Arc<FakeState>>,
-    headers: HeaderMap,
-    form: FormFields,
-) -> Response {
-    state.token_requests.fetch_add(1, Ordering::Relaxed);
-    match issue_integration_token(&state, &headers, &form) {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
+    fn shutdown(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(RunningCheetah::shutdown(*self))
     }
-}
-
-fn issue_integration_token(
-    state: &FakeState,
-    headers: &HeaderMap,
-    form: &FormFields,
-) -> Result<Response, TokenError> {
-    let client = oauth::client_credentials(headers, form)?;
-    if let Some(name) = SINGLE_PARAMS.iter().find(|name| form.count(name) > 1) {
-        return Err(TokenError::invalid_request(format!("The parameter {name} is repeated.")));
-    }
-    // Doorkeeper reads the grant type before it authenticates the client.
-    match form.get("grant_type") {
-        None | Some("") => {
-            return Err(TokenError::invalid_request("Missing required parameter: grant_type."));
-        }
-        Some("client_credentials") => {}
-        Some(_) => return Err(TokenError::unsupported_grant_type()),
-    }
-    let client = client.ok_or(TokenError::invalid_client(None))?;
-    if !client.matches(&state.client_id, &state.client_secret) {
-        return Err(TokenError::invalid_client(Some(client.method())));
-    }
-    let now = state.clock.unix_time();
-    let expires_at = now.saturating_add(state.token_lifetime);
-    let (token, key) = new_token();
-    state.lock().integration_tokens.insert(
-        key,
-        expires_at,
-        expires_at.saturating_add(state.token_lifetime),
-        now,
-    );
-    Ok(oauth::token_response(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": state.token_lifetime.as_secs(),
-        "created_at": now.as_secs(),
-    })))
-}
-
-async fn sso(
-    State(state): State<Arc<FakeState>>,
-    headers: HeaderMap,
-    form: FormFields,
-) -> Response {
-    state.sso_requests.fetch_add(1, Ordering::Relaxed);
-    if !accepts_stellar(&headers) {
-        return not_acceptable();
-    }
-    if let Some(refusal) = sso_refusal(&state, &headers, &form) {
-        return refusal;
-    }
-    let input = MemberInput {
-        integration_id: form.get("integration_id").unwrap_or_default(),
-        first_name: form.get("first_name").unwrap_or_default(),
-        last_name: form.get("last_name").unwrap_or_default(),
-        email: form.get("email").unwrap_or_default(),
-        match_by: form.get("match_by"),
-    };
-    match state.sign_in(&input) {
-        Ok((member, token)) => oauth::token_response(json!({
-            "member_id": member.member_id,
-            "integration_id": member.integration_id,
-            "access_token": token,
-            "refresh_token": partner_core::random::token(24),
-        })),
-        Err((status, description)) => json_error(status, "invalid_request", description),
-    }
-}
-
-/// Why an SSO call is not authenticated, or `None` when it is: with an
-/// integration token (the `access_token` field or `Authorization: Bearer`)
-/// or with the client credentials (in the body or by HTTP Basic).
-fn sso_refusal(state: &FakeState, headers: &HeaderMap, form: &FormFields) -> Option<Response> {
-    let bearer = oauth::bearer_token(headers);
-    let field = form.get("access_token");
-    if form.count("access_token") > 1 || (bearer.is_some() && field.is_some()) {
-        return Some(json_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Send the access token once, in one place.",
-        ));
-    }
-    if let Some(token) = bearer.or(field) {
-        let now = state.clock.unix_time();
-        let expiry = token_key(token)
-            .and_then(|key| state.lock().integration_tokens.get(&key, now).copied());
-        return match expiry {
-            Some(expires_at) if now < expires_at => None,
-            Some(_) => Some(invalid_token(true, "The access token expired")),
-            None => Some(invalid_token(true, "The access token is invalid")),
-        };
-    }
-    match oauth::client_credentials(headers, form) {
-        Err(err) => Some(err.into_response()),
-        Ok(None) => Some(oauth::bearer_challenge(
-            TokenError::invalid_client(None).into_response(),
-            REALM,
-            None,
-        )),
-        Ok(Some(client)) if client.matches(&state.client_id, &state.client_secret) => None,
-        Ok(Some(client)) => Some(TokenError::invalid_client(Some(client.method())).into_response()),
-    }
-}
-
-async fn profile(
-    State(state): State<Arc<FakeState>>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let Some(token) = oauth::bearer_token(&headers).or(q.get("access_token").map(String::as_str))
-    else {
-        return invalid_token(false, "The access token is invalid");
-    };
-    let now = state.clock.unix_time();
-    let data = state.lock();
-    let member = token_key(token)
-        .and_then(|key| data.member_tokens.get(&key, now).copied())
-        .and_then(|id| data.members.member(id));
-    match member {
-        Some(m) => Json(json!({
-            "member_id": m.member_id, "integration_id": m.integration_id,
-            "first_name": m.first_name, "last_name": m.last_name, "email": m.email,
-        }))
-        .into_response(),
-        None => invalid_token(true, "The access token is invalid"),
-    }
-}
-
-async fn demo(
-    State(state): State<Arc<FakeState>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let field = |name: &str| q.get(name).map_or("", String::as_str);
-    let input = MemberInput {
-        integration_id: field("integration_id"),
-        first_name: field("first_name"),
-        last_name: field("last_name"),
-        email: field("email"),
-        match_by: q.get("match_by").map(String::as_str),
-    };
-    let member_state = match state.sign_in(&input) {
-        Ok((m, token)) => {
-            let full = format!("{} {}", m.first_name, m.last_name).trim().to_owned();
-            MemberState::signed_in(token, "", m.first_name, full)
-        }
-        Err(_) => MemberState::failed("sso_rejected"),
-    };
-    let script = match member_state.to_script_element(None) {
-        Ok(s) => s,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    Html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Customer page</title>{script}</head>\
-         <body><h1>Welcome, <span id=\"greeting\"></span></h1>\
-         <script>/* stand-in for the Cheetah JS SDK */\
-         document.getElementById('greeting').textContent = stellar_member_state.sso_error ? 'guest' : stellar_member_state.short_name;\
-         </script></body></html>\n"
-    ))
-    .into_response()
 }

@@ -1,20 +1,12 @@
-//! The demo flow of cheetah.
-#![allow(unused_imports)]
-
-use std::collections::HashMap;
-
-use futures_util::TryStreamExt;
-use partner_core::Clock;
-use serde_json::Value;
-
-use super::{Provider, Recorder, browser, e, query_map};
+//! The Cheetah demo: integration token, member SSO, the page variable.
+use super::{Recorder, e};
 
 pub(super) async fn cheetah(rec: &mut Recorder) -> Result<(), ()> {
-    use partner_cheetah::fake::FakeStellar;
+    use partner_cheetah::fake::FakeCheetah;
     use partner_cheetah::{CheetahClient, MemberSsoRequest};
     let fake = rec
-        .value("start the fake Stellar", async {
-            let f = FakeStellar::builder()
+        .value("start the fake Cheetah", async {
+            let f = FakeCheetah::builder()
                 .credentials("demo-id", "demo-secret")
                 .start(0)
                 .await
@@ -23,7 +15,8 @@ pub(super) async fn cheetah(rec: &mut Recorder) -> Result<(), ()> {
             Ok((f, url))
         })
         .await?;
-    let client = CheetahClient::builder(fake.base_url(), "demo-id", "demo-secret")
+    let client = CheetahClient::builder("demo-id", "demo-secret")
+        .base_url(fake.base_url())
         .build()
         .map_err(|_| ())?;
     rec.step("integration token", async {

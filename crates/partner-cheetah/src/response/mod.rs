@@ -1,9 +1,9 @@
 //! The Cheetah requests and the parsers of their answers (no I/O).
 
-use partner_core::Secret;
+use partner_core::{ProviderRejection, Secret};
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::{Error, PROVIDER};
 
 /// The `Accept` header every Cheetah call sends.
 pub const ACCEPT: &str = "application/vnd.stellar-v1+json";
@@ -133,10 +133,10 @@ impl MemberSsoRequest {
         let needs_id = matches!(self.match_by, MatchBy::IntegrationId | MatchBy::Both);
         let needs_email = matches!(self.match_by, MatchBy::Email | MatchBy::Both);
         if needs_id && self.integration_id.trim().is_empty() {
-            return Err(Error::Malformed("integration_id is empty"));
+            return Err(partner_core::Error::Malformed("integration_id is empty").into());
         }
         if needs_email && !self.email.contains('@') {
-            return Err(Error::Malformed("email is missing or invalid"));
+            return Err(partner_core::Error::Malformed("email is missing or invalid").into());
         }
         Ok(())
     }
@@ -153,25 +153,94 @@ impl MemberSsoRequest {
     }
 }
 
-/// Parses an integration token answer.
+/// Parses an integration token answer (the status and body as received).
+///
+/// A non-2xx status is [`Rejected`](partner_core::Error::Rejected) with the
+/// body read as Doorkeeper writes errors; a 2xx body that cannot be read is
+/// `malformed` (this function judges its input; the client reports the same
+/// body from Cheetah as an unusable answer, kind `rejected`).
 ///
 /// ```
 /// use partner_cheetah::response::parse_token_response;
 /// let t = parse_token_response(200, br#"{"access_token":"40e4","token_type":"Bearer","expires_in":7200}"#).unwrap();
 /// assert_eq!((t.token_type.as_str(), t.expires_in), ("bearer", Some(7200)));
 /// let e = parse_token_response(401, br#"{"error":"invalid_client","error_description":"unknown client"}"#).unwrap_err();
-/// assert_eq!(e.to_string(), "cheetah rejected the request: http 401, invalid_client: unknown client");
+/// assert_eq!(e.to_string(), "cheetah refused the request: http 401, invalid_client: unknown client");
 /// ```
 pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, Error> {
-    let obj = success_object(status, body)?;
+    refuse_error_status(status, body)?;
+    read_token(body).map_err(|u| u.into_input_error("token answer").into())
+}
+
+/// Parses a member SSO answer (the status and body as received), as
+/// [`parse_token_response`] does.
+///
+/// ```
+/// use partner_cheetah::response::parse_sso_response;
+/// let body = br#"{"member_id":"A-000000001","integration_id":34567893039,"access_token":"5d0c"}"#;
+/// let sso = parse_sso_response(200, body).unwrap();
+/// assert_eq!((sso.member_id.as_str(), sso.integration_id.as_str()), ("A-000000001", "34567893039"));
+/// assert!(sso.refresh_token.is_none());
+/// ```
+pub fn parse_sso_response(status: u16, body: &[u8]) -> Result<SsoResponse, Error> {
+    refuse_error_status(status, body)?;
+    read_sso(body).map_err(|u| u.into_input_error("sso answer").into())
+}
+
+fn refuse_error_status(status: u16, body: &[u8]) -> Result<(), Error> {
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(partner_core::Error::rejected(rejection(status, None, body)).into())
+    }
+}
+
+/// Why a success body cannot be used; the caller says whether that is
+/// malformed input or an unusable answer from Cheetah.
+#[derive(Debug)]
+pub(crate) enum Unusable {
+    /// Not JSON.
+    Json(serde_json::Error),
+    /// JSON, but not an object.
+    NotObject,
+    /// A field is missing or has the wrong type.
+    Field(&'static str),
+}
+
+impl Unusable {
+    /// As input given to a parser: kind `malformed`.
+    pub(crate) fn into_input_error(self, what: &'static str) -> partner_core::Error {
+        match self {
+            Unusable::Json(err) => partner_core::Error::json(what, err),
+            Unusable::NotObject => partner_core::Error::Malformed("answer is not a json object"),
+            Unusable::Field(problem) => partner_core::Error::Malformed(problem),
+        }
+    }
+
+    /// As an answer Cheetah sent: kind `rejected` (an unusable answer).
+    #[cfg(feature = "client")]
+    pub(crate) fn into_answer_error(self, what: &'static str) -> partner_core::Error {
+        match self {
+            Unusable::Json(err) => partner_core::Error::invalid_json(PROVIDER, what, err),
+            Unusable::NotObject => {
+                partner_core::Error::invalid_response(PROVIDER, "answer is not a json object")
+            }
+            Unusable::Field(problem) => partner_core::Error::invalid_response(PROVIDER, problem),
+        }
+    }
+}
+
+/// Reads the body of a 2xx token answer.
+pub(crate) fn read_token(body: &[u8]) -> Result<TokenResponse, Unusable> {
+    let obj = object(body)?;
     let access_token =
-        string(&obj, "access_token").ok_or(Error::Malformed("token answer has no access_token"))?;
+        string(&obj, "access_token").ok_or(Unusable::Field("token answer has no access_token"))?;
     let expires_in = match obj.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
             integer(v)
                 .and_then(|n| u64::try_from(n).ok())
-                .ok_or(Error::Malformed("expires_in is not a number"))?,
+                .ok_or(Unusable::Field("expires_in is not a number"))?,
         ),
     };
     Ok(TokenResponse {
@@ -185,18 +254,10 @@ pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, E
     })
 }
 
-/// Parses a member SSO answer.
-///
-/// ```
-/// use partner_cheetah::response::parse_sso_response;
-/// let body = br#"{"member_id":"A-000000001","integration_id":34567893039,"access_token":"5d0c"}"#;
-/// let sso = parse_sso_response(200, body).unwrap();
-/// assert_eq!((sso.member_id.as_str(), sso.integration_id.as_str()), ("A-000000001", "34567893039"));
-/// assert!(sso.refresh_token.is_none());
-/// ```
-pub fn parse_sso_response(status: u16, body: &[u8]) -> Result<SsoResponse, Error> {
-    let obj = success_object(status, body)?;
-    let field = |name, missing| string(&obj, name).ok_or(Error::Malformed(missing));
+/// Reads the body of a 2xx SSO answer.
+pub(crate) fn read_sso(body: &[u8]) -> Result<SsoResponse, Unusable> {
+    let obj = object(body)?;
+    let field = |name, missing| string(&obj, name).ok_or(Unusable::Field(missing));
     Ok(SsoResponse {
         member_id: field("member_id", "sso answer has no member_id")?,
         integration_id: field("integration_id", "sso answer has no integration_id")?,
@@ -205,27 +266,55 @@ pub fn parse_sso_response(status: u16, body: &[u8]) -> Result<SsoResponse, Error
     })
 }
 
-/// The JSON object of a 2xx answer, or the typed rejection of any other.
-fn success_object(status: u16, body: &[u8]) -> Result<Map<String, Value>, Error> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    if !(200..300).contains(&status) {
-        return Err(rejection(status, json.as_ref()));
-    }
-    match json {
-        Some(Value::Object(obj)) => Ok(obj),
-        _ => Err(Error::Malformed("answer is not a json object")),
+fn object(body: &[u8]) -> Result<Map<String, Value>, Unusable> {
+    match serde_json::from_slice(body).map_err(Unusable::Json)? {
+        Value::Object(obj) => Ok(obj),
+        _ => Err(Unusable::NotObject),
     }
 }
 
-/// The typed form of an error answer (`{"error","error_description"}` kept).
-pub(crate) fn rejection(status: u16, json: Option<&Value>) -> Error {
-    let obj = json.and_then(Value::as_object);
-    let text =
-        |name: &str| obj.and_then(|o| o.get(name)).and_then(Value::as_str).map(str::to_owned);
-    Error::Rejected {
-        status,
-        code: text("error"),
-        description: text("error_description").or_else(|| text("message")),
+/// Cheetah's refusal in the shape every provider shares: Doorkeeper's
+/// `{"error", "error_description"}` (or `{"message"}`) kept as code and
+/// message, the request id when Cheetah sent one; a body of another shape
+/// kept as a short excerpt.
+///
+/// ```
+/// use partner_cheetah::response::rejection;
+/// let r = rejection(401, Some("req-7"), br#"{"error":"invalid_token","error_description":"The access token expired"}"#);
+/// assert_eq!((r.status, r.code.as_deref()), (401, Some("invalid_token")));
+/// assert_eq!((r.message.as_deref(), r.request_id.as_deref()), (Some("The access token expired"), Some("req-7")));
+/// ```
+pub fn rejection(status: u16, request_id: Option<&str>, body: &[u8]) -> ProviderRejection {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: Option<Value>,
+        error_description: Option<Value>,
+        message: Option<Value>,
+    }
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let mut r = ProviderRejection::new(PROVIDER, status);
+    if let Some(id) = request_id {
+        r = r.with_request_id(id);
+    }
+    match serde_json::from_slice::<Body>(body) {
+        Ok(b) => {
+            let code = text(b.error);
+            let message = text(b.error_description).or_else(|| text(b.message));
+            if code.is_none() && message.is_none() {
+                return r.with_body_excerpt(body);
+            }
+            if let Some(code) = code {
+                r = r.with_code(code);
+            }
+            match message {
+                Some(m) => r.with_message(m),
+                None => r,
+            }
+        }
+        Err(_) => r.with_body_excerpt(body),
     }
 }
 
@@ -247,92 +336,4 @@ fn integer(v: &Value) -> Option<i64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use partner_core::{ErrorKind, HasErrorKind};
-
-    // The answers Cheetah's SSO page documents.
-    #[test]
-    fn documented_answers() {
-        let t = parse_token_response(200, br#"{"access_token":"40e4726e5263ce266058c04494d4385f36530d233ef0bc363e92b2c969ff57a9","token_type":"bearer","expires_in":7200,"refresh_token":"5d0c438a28d62466ef70154bf15a6cc185e0e884b06d76fbf176ff86a55860c5","created_at":1444027150}"#).unwrap();
-        assert_eq!(t.expires_in, Some(7200));
-        assert_eq!(t.created_at, Some(1444027150));
-        assert_eq!(
-            t.refresh_token.unwrap().expose_str(),
-            Some("5d0c438a28d62466ef70154bf15a6cc185e0e884b06d76fbf176ff86a55860c5")
-        );
-        let s = parse_sso_response(200, br#"{"member_id":"A-000000001","integration_id":"34567893039","access_token":"5d0c","refresh_token":"40e4"}"#).unwrap();
-        assert_eq!(s.refresh_token.unwrap().expose_str(), Some("40e4"));
-    }
-
-    #[test]
-    fn failures_are_typed() {
-        assert_eq!(
-            parse_token_response(200, b"{}").unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse_token_response(200, b"[]").unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse_token_response(200, b"not json").unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse_token_response(200, br#"{"access_token":"x","expires_in":"soon"}"#)
-                .unwrap_err()
-                .error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse_token_response(200, br#"{"access_token":"x","expires_in":"60"}"#)
-                .unwrap()
-                .expires_in,
-            Some(60)
-        );
-        assert_eq!(
-            parse_token_response(200, br#"{"access_token":"x"}"#).unwrap().token_type,
-            "bearer"
-        );
-        match parse_sso_response(500, b"<html>oops</html>").unwrap_err() {
-            Error::Rejected { status: 500, code: None, description: None } => {}
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            parse_sso_response(200, br#"{"member_id":"A","integration_id":"1"}"#)
-                .unwrap_err()
-                .error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse_sso_response(200, br#"{"member_id":"A","integration_id":"1","access_token":""}"#)
-                .unwrap_err()
-                .error_kind(),
-            ErrorKind::Malformed
-        );
-    }
-
-    #[test]
-    fn request_validation_and_names() {
-        let r = MemberSsoRequest::new("42", "Susan", "Sample", "susan@example.com");
-        assert_eq!(r.full_name(), "Susan Sample");
-        assert!(r.validate().is_ok());
-        assert!(MemberSsoRequest::new(" ", "a", "b", "c@d").validate().is_err());
-        assert!(
-            MemberSsoRequest::new("", "a", "b", "c@d")
-                .matched_by(MatchBy::Email)
-                .validate()
-                .is_ok()
-        );
-        assert!(
-            MemberSsoRequest::new("1", "a", "b", "nope")
-                .matched_by(MatchBy::Both)
-                .validate()
-                .is_err()
-        );
-        assert_eq!(MemberSsoRequest::new("1", "", "Solo", "").full_name(), "Solo");
-        assert_eq!(MatchBy::parse("both"), Some(MatchBy::Both));
-        assert_eq!(MatchBy::parse("Both"), None);
-    }
-}
+mod tests;

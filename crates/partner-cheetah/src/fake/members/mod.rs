@@ -1,13 +1,16 @@
 //! The fake's members: a list in creation order with two indexes, so that a
 //! look-up costs the same however many members are held.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 
 use axum::http::StatusCode;
 
+use self::stored::{Ids, Stored};
 use super::{FakeMember, MAX_FIELD_BYTES, MAX_MEMBER_TEXT_BYTES, MAX_MEMBERS};
 use crate::response::MatchBy;
+
+mod stored;
 
 /// What an SSO call says about the member.
 #[derive(Debug, Default)]
@@ -21,78 +24,6 @@ pub(super) struct MemberInput<'a> {
 
 /// Why an SSO call cannot create or update its member.
 pub(super) type Refusal = (StatusCode, &'static str);
-
-/// One member's text in one allocation: integration id, first name, last
-/// name and e-mail address, each at most 255 bytes.
-#[derive(Debug)]
-struct Stored {
-    text: Box<str>,
-    lens: [u8; 4],
-}
-
-impl Stored {
-    fn new(fields: [&str; 4]) -> Option<Self> {
-        let mut lens = [0u8; 4];
-        for (len, field) in lens.iter_mut().zip(fields) {
-            *len = u8::try_from(field.len()).ok()?;
-        }
-        Some(Stored { text: fields.concat().into_boxed_str(), lens })
-    }
-
-    fn field(&self, index: usize) -> &str {
-        let start: usize = self.lens[..index].iter().map(|&l| usize::from(l)).sum();
-        let end = start + usize::from(self.lens[index]);
-        self.text.get(start..end).unwrap_or_default()
-    }
-
-    fn integration_id(&self) -> &str {
-        self.field(0)
-    }
-
-    fn email(&self) -> &str {
-        self.field(3)
-    }
-}
-
-/// The member numbers holding one e-mail address (several members may
-/// share one); look-ups by e-mail take the lowest.
-#[derive(Debug)]
-enum Ids {
-    One(u32),
-    // Boxed so that `Ids` (held per indexed address) is 16 bytes, not 32.
-    #[allow(clippy::box_collection)]
-    Many(Box<BTreeSet<u32>>),
-}
-
-impl Ids {
-    fn first(&self) -> u32 {
-        match self {
-            Ids::One(id) => *id,
-            Ids::Many(ids) => ids.first().copied().unwrap_or_default(),
-        }
-    }
-
-    fn add(&mut self, id: u32) {
-        match self {
-            Ids::One(only) if *only == id => {}
-            Ids::One(only) => *self = Ids::Many(Box::new(BTreeSet::from([*only, id]))),
-            Ids::Many(ids) => {
-                ids.insert(id);
-            }
-        }
-    }
-
-    /// Removes `id`; whether none is left.
-    fn remove(&mut self, id: u32) -> bool {
-        match self {
-            Ids::One(only) => *only == id,
-            Ids::Many(ids) => {
-                ids.remove(&id);
-                ids.is_empty()
-            }
-        }
-    }
-}
 
 /// The members in creation order, indexed by integration id (unique among
 /// members that have one) and by e-mail address in any ASCII case.
@@ -326,98 +257,4 @@ fn full() -> Refusal {
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::{MemberInput, Members};
-
-    fn input<'a>(id: &'a str, email: &'a str, by: &'a str) -> MemberInput<'a> {
-        MemberInput { integration_id: id, email, match_by: Some(by), ..MemberInput::default() }
-    }
-
-    /// The linear search the indexes replace, over the fake's snapshot.
-    fn model(members: &Members, id: &str, email: &str, by: &str) -> Option<u32> {
-        let list = members.snapshot();
-        let position = list.iter().position(|m| match by {
-            "email" => m.email.eq_ignore_ascii_case(email),
-            "both" => m.integration_id == id && m.email.eq_ignore_ascii_case(email),
-            _ => m.integration_id == id,
-        });
-        position.map(|p| p as u32)
-    }
-
-    /// Every key hashes alike: each hit must be checked against the text.
-    #[derive(Debug, Default)]
-    struct Degenerate;
-
-    impl std::hash::BuildHasher for Degenerate {
-        type Hasher = Constant;
-        fn build_hasher(&self) -> Constant {
-            Constant
-        }
-    }
-
-    struct Constant;
-
-    impl std::hash::Hasher for Constant {
-        fn finish(&self) -> u64 {
-            7
-        }
-        fn write(&mut self, _: &[u8]) {}
-    }
-
-    #[test]
-    fn a_hash_collision_is_refused_never_a_wrong_match() {
-        let mut members: Members<Degenerate> = Members::default();
-        assert_eq!(members.upsert(&input("u1", "a@x.co", "integration_id")), Ok(0));
-        let refused = members.upsert(&input("u2", "b@x.co", "integration_id")).unwrap_err();
-        assert_eq!(refused.0.as_u16(), 503);
-        assert_eq!(members.upsert(&input("", "b@x.co", "email")).unwrap_err().0.as_u16(), 503);
-        // Keys that collide with u1's are not u1's.
-        assert_eq!(members.find_by_id("u2"), None);
-        assert_eq!(members.find_by_email("b@x.co"), None);
-        assert_eq!(members.find_by_email("A@X.CO"), Some(0));
-        assert_eq!(members.snapshot().len(), 1);
-    }
-
-    proptest! {
-        /// Any sequence of upserts: each finds the member a linear search
-        /// would, and integration ids stay unique.
-        #[test]
-        fn indexes_agree_with_a_linear_search(ops in proptest::collection::vec((0u8..4, 0u8..4, 0u8..3), 0..60)) {
-            let ids = ["", "u1", "u2", "u3"];
-            let emails = ["", "a@x.co", "A@X.CO", "b@x.co"];
-            let bys = ["integration_id", "email", "both"];
-            let mut members = Members::default();
-            for (i, e, b) in ops {
-                let (id, email, by) = (ids[i as usize], emails[e as usize], bys[b as usize]);
-                let expected = model(&members, id, email, by);
-                let before = members.snapshot();
-                let holder = before.iter().position(|m| !id.is_empty() && m.integration_id == id).map(|p| p as u32);
-                let needs_id = by != "email" && id.is_empty();
-                let needs_email = by != "integration_id" && email.is_empty();
-                let conflict = holder.is_some() && holder != expected;
-                match members.upsert(&input(id, email, by)) {
-                    Ok(got) => {
-                        prop_assert!(!needs_id && !needs_email && !conflict);
-                        match expected {
-                            Some(found) => prop_assert_eq!(got, found),
-                            None => prop_assert_eq!(got as usize, before.len(), "created"),
-                        }
-                    }
-                    Err((status, _)) => {
-                        prop_assert_eq!(status.as_u16(), 422);
-                        prop_assert!(needs_id || needs_email || conflict);
-                    }
-                }
-                let list = members.snapshot();
-                let mut seen = std::collections::HashSet::new();
-                for m in list.iter().filter(|m| !m.integration_id.is_empty()) {
-                    prop_assert!(seen.insert(m.integration_id.clone()), "duplicate {}", m.integration_id);
-                }
-                let total: usize = list.iter().map(|m| m.integration_id.len() + m.first_name.len() + m.last_name.len() + m.email.len()).sum();
-                prop_assert_eq!(total, members.text_bytes);
-            }
-        }
-    }
-}
+mod tests;
