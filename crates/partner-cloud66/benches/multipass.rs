@@ -4,7 +4,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use partner_cloud66::{MultipassKeys, MultipassVerifier, UnixTime};
+use partner_cloud66::{MultipassKeys, MultipassSigner, MultipassVerifier, UnixTime};
 use partner_core::crypto::hazmat::aes128_cbc_decrypt;
 use partner_core::crypto::sha256_parts;
 use partner_core::encoding::base64_decode_tolerant;
@@ -15,7 +15,7 @@ fn multipass(c: &mut Criterion) {
     let keys = MultipassKeys::cloud66(uid).unwrap();
     let payload = r#"{"email":"jon.smith@example.com","name":"Jon Smith","expires":"2015-05-19 16:24:48 UTC","x":"12345"}"#;
     assert_eq!(payload.len(), 100);
-    let token = keys.encode(payload.as_bytes());
+    let token = MultipassSigner::new(keys.clone()).sign(payload.as_bytes());
     let sig = token.signature.clone().unwrap();
     let verifier = MultipassVerifier::new(keys);
     let now = UnixTime::from_secs(1_432_052_648);

@@ -3,15 +3,44 @@
 
 use std::time::Duration;
 
-use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
-use partner_core::{ErrorKind, Secret, UnixTime};
+use partner_core::conformance::{Input, KindSpec, Output, RunError, Suite};
+use partner_core::{AcceptancePolicy, ErrorKind, Freshness, Secret, UnixTime};
 use serde_json::{Value, json};
 
-use crate::{LinkRedirectVerifier, MultipassKeys, MultipassVerifier};
+use crate::{LinkRedirectVerifier, MultipassKeys, MultipassSigner, MultipassVerifier, PROVIDER};
 
 /// Runs Cloud 66 vectors with this crate's implementation.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Cloud66Suite;
+pub struct ConformanceSuite;
+
+/// The kinds of Cloud 66 vectors, with their input and expect fields.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec::new(
+        "multipass-encode",
+        &["scheme", "uid", "site_key", "api_key", "payload_json"],
+        &["multipass", "signature"],
+    ),
+    KindSpec::new(
+        "multipass-decode",
+        &[
+            "scheme",
+            "uid",
+            "site_key",
+            "api_key",
+            "multipass",
+            "signature",
+            "now",
+            "allow_missing_expiry",
+            "max_skew_secs",
+        ],
+        &["payload"],
+    ),
+    KindSpec::new(
+        "link-redirect",
+        &["url", "allowed_callback_hosts"],
+        &["uid", "email", "callback"],
+    ),
+];
 
 fn keys(input: &Input<'_>) -> Result<MultipassKeys, RunError> {
     match input.str("scheme")? {
@@ -23,15 +52,20 @@ fn keys(input: &Input<'_>) -> Result<MultipassKeys, RunError> {
     }
 }
 
-impl Suite for Cloud66Suite {
-    fn provider(&self) -> Provider {
-        Provider::Cloud66
+impl Suite for ConformanceSuite {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn kinds(&self) -> &'static [KindSpec] {
+        KINDS
     }
 
     fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
         match kind {
             "multipass-encode" => {
-                let encoded = keys(input)?.encode(input.str("payload_json")?.as_bytes());
+                let encoded =
+                    MultipassSigner::new(keys(input)?).sign(input.str("payload_json")?.as_bytes());
                 let mut out =
                     Output::from_iter([("multipass".to_owned(), json!(encoded.multipass))]);
                 if let Some(sig) = encoded.signature {
@@ -48,10 +82,10 @@ impl Suite for Cloud66Suite {
                 };
                 // docs/conformance.md bounds no lifetime: the cap on `expires` is this
                 // library's policy, so the vectors run without it.
+                let policy = AcceptancePolicy::new(Freshness::new(Duration::MAX, skew));
                 let verifier = MultipassVerifier::new(keys(input)?)
                     .allow_missing_expiry(input.opt_bool("allow_missing_expiry")?.unwrap_or(false))
-                    .with_max_skew(skew)
-                    .with_max_lifetime(Duration::MAX);
+                    .with_policy(policy);
                 let now = UnixTime::from_secs(input.int("now")?);
                 let id =
                     verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?;
@@ -70,5 +104,38 @@ impl Suite for Cloud66Suite {
             }
             _ => Err(RunError::UnsupportedKind),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use partner_core::conformance::{run_file, vector_files};
+
+    use super::*;
+
+    #[test]
+    fn the_workspace_vectors_pass() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+        let mut files = Vec::new();
+        for dir in [root.join("cloud66"), root.join("examples/cloud66")] {
+            files.extend(vector_files(&dir).unwrap_or_default());
+        }
+        assert!(files.len() >= 7, "{files:?}");
+        let (mut passed, mut failed) = (0, Vec::new());
+        for file in &files {
+            let report = run_file(file, &[&ConformanceSuite]).map_err(|e| format!("{e:?}"));
+            let report = match report {
+                Ok(report) => report,
+                Err(e) => panic!("{}: {e}", file.display()),
+            };
+            passed += report.passed();
+            failed.extend(report.failures().map(|(case, why)| format!("{case:?}: {why:?}")));
+        }
+        assert!(failed.is_empty(), "{failed:#?}");
+        assert!(passed > 20, "{passed}");
+        assert_eq!(ConformanceSuite.provider(), "cloud66");
+        assert_eq!(ConformanceSuite.kinds().len(), 3);
     }
 }

@@ -1,6 +1,8 @@
 //! The one error type of this crate.
 
-use partner_core::{ErrorKind, HasErrorKind};
+use std::fmt;
+
+use partner_core::{ErrorKind, HasErrorKind, ProviderRejection};
 
 /// Why a provisioning POST was refused: the documented 403 texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,123 +43,99 @@ impl ProvisionFailure {
     }
 }
 
+impl fmt::Display for ProvisionFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProvisionFailure::LinkUidMissing => f.write_str("link_uid is missing"),
+            ProvisionFailure::UserEmailMissing => f.write_str("user_email is missing"),
+            ProvisionFailure::InvalidUserEmail(_) => f.write_str("invalid user_email"),
+            ProvisionFailure::InvalidLinkUid => f.write_str("invalid link_uid"),
+            ProvisionFailure::AlreadyLinked(what) => {
+                write!(f, "{what} is already linked to this account")
+            }
+            ProvisionFailure::IntegrationSpecific(text) => f.write_str(text),
+        }
+    }
+}
+
 /// Everything that can go wrong in a Cloud 66 integration.
 ///
-/// Messages are lower-case and never carry the provider UID, a multipass,
-/// a signature, a client secret or a token.
+/// [`Error::Core`] carries every failure `partner-core` names (malformed
+/// input, bad signature, expired, replayed, a provider's refusal, no usable
+/// answer), with its kind unchanged; the other variants are what only
+/// Cloud 66 has. Messages never carry the provider UID, a multipass, a
+/// signature, a client secret or a token.
+///
+/// ```
+/// use partner_cloud66::{Error, ErrorKind, HasErrorKind};
+///
+/// let err = Error::from(partner_core::Error::Expired);
+/// assert_eq!(err.error_kind(), ErrorKind::Expired);
+/// assert_eq!(err.error_kind().http_status(), 401);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Input that cannot be parsed or lacks a required field.
-    #[error("malformed: {0}")]
-    Malformed(&'static str),
-    /// A value that would inject into a URL or redirect (callback host not
-    /// allowed, non-https callback, bad provider name).
-    #[error("unsafe input: {0}")]
-    UnsafeInput(&'static str),
-    /// Multipass signature mismatch, or a token that does not decrypt.
-    /// One error for every failure before the JSON is read.
-    #[error("multipass signature or decryption failed")]
-    BadSignature,
-    /// The multipass is past `expires`.
-    #[error("multipass expired")]
-    Expired,
-    /// The multipass's `expires` is further ahead than the verifier's
-    /// maximum lifetime allows.
-    #[error("multipass expires too far ahead")]
-    ExpiresTooFarAhead,
-    /// A key (UID half, site key, API key, client secret, token) is empty.
-    #[error("key is empty")]
-    EmptyKey,
-    /// Another error of `partner-core`, with its own kind.
+    /// A failure `partner-core` names, of its own kind.
     #[error(transparent)]
-    Core(partner_core::Error),
-    /// The multipass was already used.
-    #[error("multipass already used")]
-    Replayed,
-    /// A replay guard full of live entries refused a new one.
-    #[error("replay guard is at capacity")]
-    ReplayGuardFull,
-    /// The OAuth2 `state` did not match.
+    Core(#[from] partner_core::Error),
+    /// The OAuth2 `state` the callback came back with is not the one stored
+    /// (kind `bad-signature`).
     #[error("oauth2 state mismatch")]
     StateMismatch,
-    /// The provisioning POST was refused with a documented (or partner) text.
-    #[error("provisioning refused: {0:?}")]
+    /// The provisioning POST was refused (403) with a documented (or
+    /// partner-specific) text (kind `rejected`).
+    #[error("provisioning refused: {0}")]
     Provision(ProvisionFailure),
-    /// 401 from the API: the token is invalid or revoked.
-    #[error("cloud 66 api: unauthorized")]
-    Unauthorized,
-    /// 402 from the API: the account needs a paid plan.
-    #[error("cloud 66 api: payment required")]
-    PaymentRequired,
-    /// 403 from the API: the token lacks a scope.
-    #[error("cloud 66 api: forbidden (missing scope){}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
-    MissingScope {
-        /// `error_description`, when given.
-        description: Option<String>,
-    },
-    /// 503 from the API: throttled (3,000 requests an hour).
-    #[error("cloud 66 api: throttled")]
-    Throttled,
-    /// Any other error answer, with `{"error","error_description"}` kept.
-    #[error("cloud 66 rejected the request: http {status}{}{}",
-        error.as_deref().map(|e| format!(", {e}")).unwrap_or_default(),
-        description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// `error`.
-        error: Option<String>,
-        /// `error_description` (or a short excerpt of a non-JSON body).
-        description: Option<String>,
-    },
-    /// The request did not complete.
-    #[cfg(feature = "client")]
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The request timed out.
-    #[cfg(feature = "client")]
-    #[error("request timed out")]
-    Timeout,
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
-            Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
-            Error::BadSignature | Error::StateMismatch => ErrorKind::BadSignature,
-            Error::Expired => ErrorKind::Expired,
-            Error::ExpiresTooFarAhead => ErrorKind::NotYetValid,
             Error::Core(err) => err.error_kind(),
-            Error::Replayed => ErrorKind::Replayed,
-            Error::ReplayGuardFull
-            | Error::Provision(_)
-            | Error::Unauthorized
-            | Error::PaymentRequired
-            | Error::MissingScope { .. }
-            | Error::Throttled
-            | Error::Rejected { .. } => ErrorKind::Rejected,
-            #[cfg(feature = "client")]
-            Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
+            Error::StateMismatch => ErrorKind::BadSignature,
+            Error::Provision(_) => ErrorKind::Rejected,
         }
     }
 }
 
-impl From<partner_core::Error> for Error {
-    fn from(err: partner_core::Error) -> Self {
-        use partner_core::Error as Core;
-        match err {
-            Core::Malformed(what) => Error::Malformed(what),
-            Core::UnsafeInput(what) => Error::UnsafeInput(what),
-            Core::EmptyKey => Error::EmptyKey,
-            Core::Expired => Error::Expired,
-            Core::Replayed => Error::Replayed,
-            Core::ReplayGuardFull => Error::ReplayGuardFull,
-            Core::BadSignature | Core::Decrypt => Error::BadSignature,
-            // Any other core error keeps its own kind.
-            other => Error::Core(other),
+impl Error {
+    /// Cloud 66's refusal, when this error is one: its status, `error`
+    /// code, `error_description` and request id (a 4xx, or the last 5xx
+    /// after the retries).
+    pub fn rejection(&self) -> Option<&ProviderRejection> {
+        match self {
+            Error::Core(err) => err.rejection(),
+            _ => None,
         }
+    }
+
+    fn status(&self) -> Option<u16> {
+        self.rejection().map(|r| r.status)
+    }
+
+    /// 401 from Cloud 66: the token (or the client) is invalid or revoked.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// 402 from the API: the account needs a paid plan.
+    pub fn is_payment_required(&self) -> bool {
+        self.status() == Some(402)
+    }
+
+    /// 403 from the API with `insufficient_scope` (or no code): the token
+    /// lacks a scope. A provisioning 403 is [`Error::Provision`] instead.
+    pub fn is_missing_scope(&self) -> bool {
+        self.rejection().is_some_and(|r| {
+            r.status == 403 && r.code.as_deref().is_none_or(|c| c == "insufficient_scope")
+        })
+    }
+
+    /// 503 from the API (throttled: 3,000 requests an hour), still the
+    /// answer after the retries.
+    pub fn is_throttled(&self) -> bool {
+        self.status() == Some(503)
     }
 }
 
@@ -183,5 +161,51 @@ mod tests {
             ProvisionFailure::from_text("quota exceeded"),
             IntegrationSpecific("quota exceeded".into())
         );
+    }
+
+    #[test]
+    fn kinds_come_from_core_unchanged() {
+        use partner_core::Error as Core;
+        for core in [
+            Core::Malformed("x"),
+            Core::UnsafeInput("x"),
+            Core::BadSignature,
+            Core::Decrypt,
+            Core::Expired,
+            Core::NotYetValid,
+            Core::Replayed,
+            Core::ReplayGuardFull,
+            Core::EmptyKey,
+            Core::invalid_response("cloud66", "x"),
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
+        }
+        assert_eq!(Error::StateMismatch.error_kind(), ErrorKind::BadSignature);
+        assert_eq!(
+            Error::Provision(ProvisionFailure::InvalidLinkUid).error_kind(),
+            ErrorKind::Rejected
+        );
+    }
+
+    #[test]
+    fn predicates_read_the_rejection() {
+        let rejected = |status, code: &str| {
+            Error::from(partner_core::Error::rejected(
+                ProviderRejection::new(crate::PROVIDER, status).with_code(code),
+            ))
+        };
+        assert!(rejected(401, "invalid_token").is_unauthorized());
+        assert!(rejected(402, "").is_payment_required());
+        assert!(!rejected(402, "").is_missing_scope() && !rejected(402, "").is_unauthorized());
+        assert!(rejected(503, "").is_throttled() && !rejected(502, "").is_throttled());
+        assert!(rejected(403, "insufficient_scope").is_missing_scope());
+        assert!(!rejected(403, "forbidden").is_missing_scope());
+        assert!(!rejected(401, "invalid_token").is_missing_scope());
+        assert_eq!(
+            rejected(404, "not_found").rejection().and_then(|r| r.code.as_deref()),
+            Some("not_found")
+        );
+        assert!(Error::StateMismatch.rejection().is_none());
     }
 }

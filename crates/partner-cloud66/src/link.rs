@@ -1,6 +1,7 @@
 //! The user-integration redirect: what Cloud 66 sends the user to the
 //! partner with, checked so that `callback` cannot become an open redirect.
 
+use partner_core::Error as CoreError;
 use url::Url;
 
 use crate::Error;
@@ -56,7 +57,7 @@ impl LinkRedirectVerifier {
 
     /// Parses the full URL the user arrived at.
     pub fn parse_url(&self, url: &str) -> Result<LinkRequest, Error> {
-        let parsed = Url::parse(url).map_err(|_| Error::Malformed("not an absolute url"))?;
+        let parsed = Url::parse(url).map_err(|_| CoreError::Malformed("not an absolute url"))?;
         self.parse_query(parsed.query().unwrap_or(""))
     }
 
@@ -67,6 +68,10 @@ impl LinkRedirectVerifier {
     /// `callback` an absolute https URL on an allowed host, default port, no
     /// credentials (`unsafe-input` otherwise). Each parameter at most once.
     pub fn parse_query(&self, query: &str) -> Result<LinkRequest, Error> {
+        partner_core::trace::verification(crate::PROVIDER, "link-redirect", self.check(query))
+    }
+
+    fn check(&self, query: &str) -> Result<LinkRequest, Error> {
         let (mut uid, mut email, mut callback) = (None, None, None);
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let slot = match &*name {
@@ -76,22 +81,23 @@ impl LinkRedirectVerifier {
                 _ => continue,
             };
             if slot.replace(value.into_owned()).is_some() {
-                return Err(Error::Malformed("uid, email or callback appears twice"));
+                return Err(CoreError::Malformed("uid, email or callback appears twice").into());
             }
         }
-        let uid = uid.filter(|u| !u.trim().is_empty()).ok_or(Error::Malformed("uid is missing"))?;
-        let email = email.ok_or(Error::Malformed("email is missing"))?;
+        let uid =
+            uid.filter(|u| !u.trim().is_empty()).ok_or(CoreError::Malformed("uid is missing"))?;
+        let email = email.ok_or(CoreError::Malformed("email is missing"))?;
         if !is_valid_email(&email) {
-            return Err(Error::Malformed("email is not a valid address"));
+            return Err(CoreError::Malformed("email is not a valid address").into());
         }
-        let callback = callback.ok_or(Error::Malformed("callback is missing"))?;
+        let callback = callback.ok_or(CoreError::Malformed("callback is missing"))?;
         let callback = self.check_callback(&callback)?;
         Ok(LinkRequest { uid, email, callback })
     }
 
     fn check_callback(&self, text: &str) -> Result<Url, Error> {
-        let url =
-            Url::parse(text).map_err(|_| Error::UnsafeInput("callback is not an absolute url"))?;
+        let url = Url::parse(text)
+            .map_err(|_| CoreError::UnsafeInput("callback is not an absolute url"))?;
         let loopback = match url.host() {
             Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -103,17 +109,17 @@ impl LinkRedirectVerifier {
         match url.scheme() {
             "https" => {}
             "http" if loopback => {}
-            _ => return Err(Error::UnsafeInput("callback is not https")),
+            _ => return Err(CoreError::UnsafeInput("callback is not https").into()),
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::UnsafeInput("callback carries credentials"));
+            return Err(CoreError::UnsafeInput("callback carries credentials").into());
         }
         if url.port().is_some() && !loopback {
-            return Err(Error::UnsafeInput("callback names a port"));
+            return Err(CoreError::UnsafeInput("callback names a port").into());
         }
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         if !self.allowed_hosts.contains(&host) {
-            return Err(Error::UnsafeInput("callback host is not allowed"));
+            return Err(CoreError::UnsafeInput("callback host is not allowed").into());
         }
         Ok(url)
     }
@@ -159,10 +165,12 @@ pub fn sso_signin_url(base_url: &str, provider: &str) -> Result<String, Error> {
         && provider.len() <= 64
         && provider.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if !ok {
-        return Err(Error::UnsafeInput("provider name must be 1 to 64 of [A-Za-z0-9_-]"));
+        return Err(CoreError::UnsafeInput("provider name must be 1 to 64 of [A-Za-z0-9_-]").into());
     }
     let base = partner_core::BaseUrl::parse(base_url)?;
-    Ok(format!("{base}/sso/signin/{provider}"))
+    let url =
+        partner_core::path::url_with_segments(base.as_str(), ["sso", "signin", provider], &[])?;
+    Ok(url.into())
 }
 
 #[cfg(test)]

@@ -65,7 +65,9 @@ impl ScopeSet {
     pub fn parse(text: &str) -> Result<Self, Error> {
         text.split([' ', ',', '+'])
             .filter(|s| !s.is_empty())
-            .map(|s| Scope::parse(s).ok_or(Error::Malformed("unknown scope")))
+            .map(|s| {
+                Scope::parse(s).ok_or(Error::Core(partner_core::Error::Malformed("unknown scope")))
+            })
             .collect()
     }
 
@@ -202,20 +204,6 @@ impl AuthorizeRequest {
     }
 }
 
-/// The `Authorization` value of HTTP Basic client authentication at the
-/// token endpoint (RFC 6749 §2.3.1, which Doorkeeper accepts): the client
-/// id and secret each form-encoded, joined by `:`, then base64.
-#[cfg(feature = "client")]
-pub(crate) fn basic_authorization(client_id: &str, client_secret: &str) -> Secret {
-    use partner_core::encoding::{base64_encode, form_encode_component};
-    let pair = Secret::from(format!(
-        "{}:{}",
-        form_encode_component(client_id),
-        form_encode_component(client_secret)
-    ));
-    Secret::from(format!("Basic {}", base64_encode(pair.expose())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,14 +221,6 @@ mod tests {
             "an empty stored state never matches"
         );
         assert_eq!(format!("{a:?}"), "OAuthState([REDACTED])");
-    }
-
-    #[cfg(feature = "client")]
-    #[test]
-    fn basic_authorization_form_encodes_then_base64() {
-        // base64("my+app:s%3Acret%2F") (RFC 6749 §2.3.1, Appendix B).
-        let value = basic_authorization("my app", "s:cret/");
-        assert_eq!(value.expose_str(), Some("Basic bXkrYXBwOnMlM0FjcmV0JTJG"));
     }
 
     #[test]

@@ -6,12 +6,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_cloud66::fake::{FakeCloud66, RunningCloud66};
+use partner_cloud66::multipass::default_policy;
 use partner_cloud66::{
-    ApiClient, AuthorizeRequest, BaseUrl, BodyEncoding, Clock, Error, FixedClock,
-    InMemoryReplayGuard, LinkRedirectVerifier, MultipassKeys, MultipassVerifier, OAuthClient,
-    OAuthState, ProvisionFailure, ProvisioningClient, Scope,
+    ApiClient, AuthorizeRequest, BaseUrl, BodyEncoding, ClientAuth, Clock, Error, ErrorKind,
+    FixedClock, HasErrorKind, InMemoryReplayGuard, LinkRedirectVerifier, MultipassKeys,
+    MultipassVerifier, OAuthClient, OAuthState, ProvisionFailure, ProvisioningClient, Scope,
 };
+use partner_core::http::reqwest;
 use serde_json::Value;
+
+fn provisioning(endpoint: &str) -> ProvisioningClient {
+    ProvisioningClient::builder().base_url(endpoint).build().unwrap()
+}
+
+fn oauth(c66: &RunningCloud66, secret: &str) -> OAuthClient {
+    OAuthClient::builder("client-1", secret.to_owned())
+        .redirect_uri(format!("{PARTNER_SITE}/cloud66/oauth"))
+        .base_url(c66.base_url())
+        .build()
+        .unwrap()
+}
+
+fn api_client(base: &str, token: impl Into<partner_cloud66::Secret>) -> ApiClient {
+    ApiClient::builder(token).base_url(base).build().unwrap()
+}
 
 const UID: &str = "0123456789abcdefFEDCBA9876543210";
 const PARTNER_SITE: &str = "https://partner.example.com";
@@ -64,7 +82,7 @@ async fn redirect_provision_callback() {
     let link = LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"]).parse_url(&arrival).unwrap();
     assert_eq!((link.uid.as_str(), link.email.as_str()), ("u-jon", "jon@smith.com"));
 
-    let client = ProvisioningClient::new(&c66.partner_endpoint()).unwrap();
+    let client = provisioning(&c66.partner_endpoint());
     client.provision(&link, &[("api_key", "provisioned-key")]).await.unwrap();
     assert_eq!(c66.linked_uids(), ["u-jon"]);
     match client.provision(&link, &[]).await.unwrap_err() {
@@ -90,8 +108,11 @@ async fn provisioning_failures_are_typed() {
         ]);
         verifier.parse_query(&q).unwrap()
     };
-    let json =
-        ProvisioningClient::new(&c66.partner_endpoint()).unwrap().with_encoding(BodyEncoding::Json);
+    let json = ProvisioningClient::builder()
+        .base_url(c66.partner_endpoint())
+        .encoding(BodyEncoding::Json)
+        .build()
+        .unwrap();
     match json.provision(&link("u-nobody", "x@y.co"), &[]).await.unwrap_err() {
         Error::Provision(ProvisionFailure::InvalidLinkUid) => {}
         other => panic!("{other:?}"),
@@ -132,25 +153,31 @@ async fn sso_signin_callback_verified_identity_and_single_use() {
         partner_core::encoding::form_decode(query).into_iter().collect();
 
     let verifier = MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap())
-        .with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000)));
+        .with_policy(default_policy().with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))));
     let now = clock.unix_time();
     let id = verifier.verify(&params["multipass"], Some(&params["signature"]), now).unwrap();
     assert_eq!((id.email(), id.name()), (Some("jon@smith.com"), Some("Jon Smith")));
     assert_eq!(id.expires_at, Some(now.saturating_add(Duration::from_secs(60))));
-    assert!(matches!(
-        verifier.verify(&params["multipass"], Some(&params["signature"]), now),
-        Err(Error::Replayed)
-    ));
+    assert_eq!(
+        verifier
+            .verify(&params["multipass"], Some(&params["signature"]), now)
+            .unwrap_err()
+            .error_kind(),
+        ErrorKind::Replayed
+    );
 
     // A multipass replayed after its minute is expired (and never reaches the guard).
     let fresh = location(&signin).await;
     let q2: std::collections::HashMap<String, String> =
         partner_core::encoding::form_decode(fresh.split_once('?').unwrap().1).into_iter().collect();
     clock.advance(Duration::from_secs(91));
-    assert!(matches!(
-        verifier.verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time()),
-        Err(Error::Expired)
-    ));
+    assert_eq!(
+        verifier
+            .verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time())
+            .unwrap_err()
+            .error_kind(),
+        ErrorKind::Expired
+    );
     // Wrong provider: 404.
     assert_eq!(
         browser()
@@ -179,24 +206,17 @@ async fn oauth_code_flow_api_call_and_missing_scope() {
     state.verify(&q["state"]).unwrap();
     assert!(OAuthState::generate().verify(&q["state"]).is_err());
 
-    let oauth = OAuthClient::new("client-1", "secret-1", format!("{PARTNER_SITE}/cloud66/oauth"))
-        .unwrap()
-        .with_base_url(&c66.base_url())
-        .unwrap();
+    let oauth = oauth(&c66, "secret-1");
     let token = oauth.exchange_code(&q["code"]).await.unwrap();
     assert_eq!(token.token_type, "bearer");
     assert_eq!(token.scopes.as_ref().map(ToString::to_string).as_deref(), Some("public"));
-    match oauth.exchange_code(&q["code"]).await.unwrap_err() {
-        Error::Rejected { status: 400, error, .. } => {
-            assert_eq!(error.as_deref(), Some("invalid_grant"))
-        }
-        other => panic!("{other:?}"),
-    }
+    let err = oauth.exchange_code(&q["code"]).await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    let rejection = err.rejection().unwrap();
+    assert_eq!((rejection.provider, rejection.status), ("cloud66", 400));
+    assert_eq!(rejection.code.as_deref(), Some("invalid_grant"));
 
-    let api = ApiClient::new(token.access_token.clone())
-        .unwrap()
-        .with_base_url(&c66.api_base_url())
-        .unwrap();
+    let api = api_client(&c66.api_base_url(), token.access_token.clone());
     let stacks: Vec<Value> = api.list("/stacks").await.unwrap();
     assert_eq!(
         stacks.iter().map(|s| s["uid"].as_str().unwrap()).collect::<Vec<_>>(),
@@ -205,13 +225,19 @@ async fn oauth_code_flow_api_call_and_missing_scope() {
     );
     let one: Value = api.get("/stacks/s2").await.unwrap();
     assert_eq!(one["name"], "api");
-    match api.post::<Value>("/stacks/s2/deployments", &[]).await.unwrap_err() {
-        Error::MissingScope { description } => assert!(description.unwrap().ends_with("redeploy")),
-        other => panic!("{other:?}"),
-    }
-    let bad = ApiClient::new("not-a-token").unwrap().with_base_url(&c66.api_base_url()).unwrap();
-    assert!(matches!(bad.get::<Value>("/stacks/s1").await, Err(Error::Unauthorized)));
-    assert!(matches!(api.get::<Value>("/../oauth/token").await, Err(Error::UnsafeInput(_))));
+    let err = api.post::<Value>("/stacks/s2/deployments", &[]).await.unwrap_err();
+    assert!(err.is_missing_scope(), "{err:?}");
+    let rejection = err.rejection().unwrap();
+    assert_eq!(rejection.code.as_deref(), Some("insufficient_scope"));
+    assert!(rejection.message.as_deref().unwrap().ends_with("redeploy"), "{rejection:?}");
+    let bad = api_client(&c66.api_base_url(), "not-a-token");
+    let err = bad.get::<Value>("/stacks/s1").await.unwrap_err();
+    assert!(err.is_unauthorized() && !err.is_missing_scope(), "{err:?}");
+    assert_eq!(err.rejection().unwrap().code.as_deref(), Some("invalid_token"));
+    assert_eq!(
+        api.get::<Value>("/../oauth/token").await.unwrap_err().error_kind(),
+        ErrorKind::UnsafeInput
+    );
 }
 
 #[tokio::test]
@@ -231,20 +257,20 @@ async fn redeploy_with_the_scope() {
         .find(|(k, _)| k == "code")
         .unwrap()
         .1;
-    let oauth = OAuthClient::new("client-1", "secret-1", format!("{PARTNER_SITE}/cloud66/oauth"))
-        .unwrap()
-        .with_base_url(&c66.base_url())
-        .unwrap();
-    let token = oauth.exchange_code(&code).await.unwrap();
-    let api =
-        ApiClient::new(token.access_token).unwrap().with_base_url(&c66.api_base_url()).unwrap();
+    let token = oauth(&c66, "secret-1").exchange_code(&code).await.unwrap();
+    let api = api_client(&c66.api_base_url(), token.access_token);
     let answer: Value = api.post("/stacks/s1/deployments", &[]).await.unwrap();
     assert_eq!(answer["ok"], true);
-    let wrong = OAuthClient::new("client-1", "wrong", format!("{PARTNER_SITE}/cloud66/oauth"))
-        .unwrap()
-        .with_base_url(&c66.base_url())
+    let err = oauth(&c66, "wrong").exchange_code("x").await.unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert_eq!(err.rejection().unwrap().code.as_deref(), Some("invalid_client"));
+    // The client secret in the body works too.
+    let body_auth = OAuthClient::builder("client-1", "wrong")
+        .client_auth(ClientAuth::Body)
+        .base_url(c66.base_url())
+        .build()
         .unwrap();
-    assert!(matches!(wrong.exchange_code("x").await, Err(Error::Rejected { status: 401, .. })));
+    assert!(body_auth.exchange_code("x").await.unwrap_err().is_unauthorized());
 }
 
 /// A loopback HTTP server that records each request line's target and
@@ -286,7 +312,7 @@ async fn recording_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn api_paths_never_climb_on_the_wire() {
     let (base, seen) = recording_server().await;
-    let api = ApiClient::new("token").unwrap().with_base_url(&base).unwrap();
+    let api = api_client(&base, "token");
     for bad in [
         "/stacks/\t..",
         "/stacks/..",
@@ -297,7 +323,7 @@ async fn api_paths_never_climb_on_the_wire() {
         "stacks",
     ] {
         let err = api.get::<Value>(bad).await.unwrap_err();
-        assert!(matches!(err, Error::UnsafeInput(_)), "{bad:?}: {err:?}");
+        assert_eq!(err.error_kind(), ErrorKind::UnsafeInput, "{bad:?}: {err:?}");
     }
     assert!(seen.lock().unwrap().is_empty(), "a refused path sends nothing");
     for (asked, sent) in [
@@ -313,12 +339,16 @@ async fn api_paths_never_climb_on_the_wire() {
 
 #[tokio::test]
 async fn empty_credentials_are_refused() {
-    assert!(matches!(ApiClient::new(""), Err(Error::EmptyKey)));
-    assert!(matches!(
-        OAuthClient::new("client-1", "", "https://p.example/cb"),
-        Err(Error::EmptyKey)
-    ));
-    assert!(matches!(OAuthClient::new("", "s", "https://p.example/cb"), Err(Error::Malformed(_))));
+    let kind = |r: Result<(), Error>| r.unwrap_err().error_kind();
+    assert_eq!(kind(ApiClient::builder("").build().map(drop)), ErrorKind::Malformed);
+    assert_eq!(kind(OAuthClient::builder("client-1", "").build().map(drop)), ErrorKind::Malformed);
+    assert_eq!(kind(OAuthClient::builder("", "s").build().map(drop)), ErrorKind::Malformed);
+    assert_eq!(kind(ProvisioningClient::builder().build().map(drop)), ErrorKind::Malformed);
+    assert_eq!(
+        kind(ApiClient::builder("t").base_url("http://api.example/api/3").build().map(drop)),
+        ErrorKind::UnsafeInput,
+        "plain http only on loopback"
+    );
     let fake =
         FakeCloud66::builder().oauth_app("client-1", "", "https://p.example/cb").start(0).await;
     assert_eq!(fake.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);

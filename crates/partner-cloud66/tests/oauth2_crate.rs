@@ -4,6 +4,7 @@
 #![cfg(all(feature = "client", feature = "mock"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use partner_core::http::reqwest;
 use std::collections::HashMap;
 
 use oauth2::basic::{BasicClient, BasicTokenType};

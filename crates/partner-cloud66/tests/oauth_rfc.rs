@@ -4,6 +4,7 @@
 #![cfg(all(feature = "client", feature = "mock"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use partner_core::http::reqwest;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -477,34 +478,34 @@ async fn recording_token_server() -> (String, tokio::task::JoinHandle<String>) {
 
 #[tokio::test]
 async fn the_crates_client_offers_basic_authentication() {
-    use partner_cloud66::{Error, OAuthClient};
+    use partner_cloud66::{ClientAuth, OAuthClient};
     let c66 = fake().await;
-    let client = |secret: &str| {
-        OAuthClient::new(ID, secret.to_owned(), REDIRECT)
-            .unwrap()
-            .with_base_url(&c66.base_url())
+    let client = |secret: &str, auth: ClientAuth| {
+        OAuthClient::builder(ID, secret.to_owned())
+            .redirect_uri(REDIRECT)
+            .client_auth(auth)
+            .base_url(c66.base_url())
+            .build()
             .unwrap()
     };
     let c = code(&c66, "public").await;
-    let t = client(SECRET).with_basic_auth().exchange_code(&c).await.unwrap();
+    let t = client(SECRET, ClientAuth::Basic).exchange_code(&c).await.unwrap();
     assert_eq!(t.token_type, "bearer");
-    match client("wrong").with_basic_auth().exchange_code("x").await.unwrap_err() {
-        Error::Rejected { status: 401, error, .. } => {
-            assert_eq!(error.as_deref(), Some("invalid_client"))
-        }
-        other => panic!("{other:?}"),
-    }
+    let err = client("wrong", ClientAuth::Basic).exchange_code("x").await.unwrap_err();
+    let rejection = err.rejection().unwrap();
+    assert_eq!((rejection.status, rejection.code.as_deref()), (401, Some("invalid_client")));
     // The body method still works.
     let c = code(&c66, "public").await;
-    client(SECRET).exchange_code(&c).await.unwrap();
+    client(SECRET, ClientAuth::Body).exchange_code(&c).await.unwrap();
 
-    // On the wire: the credentials in the header, form-encoded (§2.3.1), not in the body.
+    // On the wire (Basic is the default): the credentials in the header,
+    // form-encoded (§2.3.1), not in the body.
     let (base, seen) = recording_token_server().await;
-    let client = OAuthClient::new("my app", "s:cret/", REDIRECT)
-        .unwrap()
-        .with_base_url(&base)
-        .unwrap()
-        .with_basic_auth();
+    let client = OAuthClient::builder("my app", "s:cret/")
+        .redirect_uri(REDIRECT)
+        .base_url(base)
+        .build()
+        .unwrap();
     client.exchange_code("the-code").await.unwrap();
     let raw = seen.await.unwrap();
     let (head, body) = raw.split_once("\r\n\r\n").unwrap();

@@ -4,6 +4,7 @@
 #![cfg(all(feature = "client", feature = "mock"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use partner_core::http::reqwest;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -230,11 +231,11 @@ async fn oauth_redirect_page_shows_code_and_state() {
     assert!(!html.contains("secret-1"), "the client secret is never shown");
 
     // The code from the page is exchanged with the registered redirect URI.
-    let token = OAuthClient::new("client-1", "secret-1", redirect.clone())
+    let token = OAuthClient::builder("client-1", "secret-1")
+        .redirect_uri(redirect.clone())
+        .base_url(c66.base_url())
+        .build()
         .unwrap()
-        .with_base_url(&c66.base_url())
-        .unwrap()
-        .with_basic_auth()
         .exchange_code(&code)
         .await
         .unwrap();

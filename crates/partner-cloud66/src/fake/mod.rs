@@ -25,29 +25,35 @@
 //! [`DEFAULT_MAX_TOKENS`] tokens (the oldest dropped when full), and each
 //! route that reads a body has its own size limit ([`TOKEN_BODY_LIMIT`],
 //! [`LINK_BODY_LIMIT`]).
+//!
+//! [`FakeCloud66Builder::into_router`] gives the same routes unstarted, to
+//! mount in your own server; [`RunningCloud66`] implements
+//! [`partner_core::server::Fake`].
 
 mod api;
 mod link;
 mod oauth;
 mod pages;
+mod running;
 mod sso;
+mod state;
 
-use std::collections::HashSet;
-use std::fmt;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use partner_core::encoding::form_encode;
 use partner_core::server::{ExpiringMap, LoopbackServer, ServerLimits};
 use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock};
 
-use crate::{MultipassKeys, MultipassVerifier, ScopeSet};
+pub use running::RunningCloud66;
+use state::{CodeGrant, Data, FakeState, OAuthApp, Partner, routes, text, with_query};
+
+use crate::multipass::default_policy;
+use crate::{MultipassKeys, MultipassSigner, MultipassVerifier};
+
+/// The web host [`FakeCloud66Builder::into_router`] writes into its links
+/// unless [`FakeCloud66Builder::public_url`] says otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1";
 
 /// Pending authorization codes held at most by default (the oldest is
 /// dropped when a new one would exceed it).
@@ -111,23 +117,6 @@ struct AppSpec {
     redirect_uri: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-struct Partner {
-    name: String,
-    provider_uid: String,
-    link_url: String,
-    sso_return_url: String,
-    stand_in: bool,
-}
-
-#[derive(Debug, Clone)]
-struct OAuthApp {
-    client_id: String,
-    client_secret: Secret,
-    redirect_uri: String,
-    stand_in: bool,
-}
-
 /// Entry point of the fake; see [`FakeCloud66::builder`].
 #[derive(Debug)]
 pub struct FakeCloud66;
@@ -144,6 +133,7 @@ impl FakeCloud66 {
             max_codes: DEFAULT_MAX_CODES,
             max_tokens: DEFAULT_MAX_TOKENS,
             clock: Arc::new(SystemClock),
+            public_url: None,
         }
     }
 }
@@ -160,8 +150,8 @@ pub struct FakeCloud66Builder {
     max_codes: usize,
     max_tokens: usize,
     clock: Arc<dyn Clock>,
+    public_url: Option<String>,
 }
-
 impl FakeCloud66Builder {
     /// The partner: its name (PROVIDER), its 32-character UID, the URL the
     /// dashboard sends users to for linking, and the URL SSO returns to.
@@ -280,6 +270,26 @@ impl FakeCloud66Builder {
         self
     }
 
+    /// The URL the routes of [`into_router`](Self::into_router) are served
+    /// at, written into the fake's redirects and stand-in URLs (default
+    /// [`DEFAULT_PUBLIC_URL`]); [`start`](Self::start) uses its own address.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The fake's routes, unstarted, to mount in your own server. An OAuth2
+    /// app with an empty client secret is left out (its token endpoint then
+    /// refuses every client).
+    pub fn into_router(mut self) -> Router {
+        if self.app.as_ref().is_some_and(|app| app.client_secret.is_empty()) {
+            self.app = None;
+        }
+        let base = self.public_url.take().unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let base = base.trim_end_matches('/').to_owned();
+        routes(self.into_state(base))
+    }
+
     /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
     ///
     /// An empty OAuth2 client secret is refused (`InvalidInput`): the fake
@@ -290,7 +300,13 @@ impl FakeCloud66Builder {
         }
         let listener = LoopbackServer::bind(port).await?;
         let addr = listener.local_addr()?;
-        let base = format!("http://{addr}");
+        let state = self.into_state(format!("http://{addr}"));
+        let server =
+            LoopbackServer::start(listener, routes(state.clone()), ServerLimits::default())?;
+        Ok(RunningCloud66 { state, server })
+    }
+
+    fn into_state(self, base: String) -> Arc<FakeState> {
         let partner = self.partner.map(|p| {
             let (link_url, sso_return_url, stand_in) = match p.urls {
                 PartnerUrls::Given { link_url, sso_return_url } => {
@@ -318,10 +334,10 @@ impl FakeCloud66Builder {
         });
         let keys = partner.as_ref().and_then(|p| MultipassKeys::cloud66(&p.provider_uid).ok());
         let sso_verifier = keys.clone().map(|k| {
-            MultipassVerifier::new(k)
-                .with_replay_guard(Arc::new(InMemoryReplayGuard::new(SSO_REPLAY_CAPACITY)))
+            let guard = Arc::new(InMemoryReplayGuard::new(SSO_REPLAY_CAPACITY));
+            MultipassVerifier::new(k).with_policy(default_policy().with_replay_guard(guard))
         });
-        let state = Arc::new(FakeState {
+        Arc::new(FakeState {
             base,
             partner,
             users: self.users,
@@ -329,204 +345,13 @@ impl FakeCloud66Builder {
             stacks: self.stacks,
             per_page: self.per_page,
             clock: self.clock,
-            keys,
+            signer: keys.map(MultipassSigner::new),
             sso_verifier,
             data: Mutex::new(Data {
-                linked: HashSet::new(),
+                linked: std::collections::HashSet::new(),
                 codes: ExpiringMap::new(self.max_codes),
                 tokens: ExpiringMap::new(self.max_tokens),
             }),
-        });
-        let router = Router::new()
-            .route("/integrations/{partner}/start", get(link::start_link))
-            .route("/integrations/{partner}/done", get(link::link_done))
-            .route(
-                "/partner/{partner}/link",
-                post(link::link).layer(DefaultBodyLimit::max(LINK_BODY_LIMIT)),
-            )
-            .route("/sso/signin/{provider}", get(sso::sso_signin))
-            .route("/oauth/authorize", get(oauth::authorize))
-            .route(
-                "/oauth/token",
-                post(oauth::token).layer(DefaultBodyLimit::max(TOKEN_BODY_LIMIT)),
-            )
-            .route("/api/3/stacks", get(api::stacks))
-            .route("/api/3/stacks/{uid}", get(api::stack))
-            .route("/api/3/stacks/{uid}/deployments", post(api::redeploy))
-            .route(
-                STAND_IN_LINK_PATH,
-                get(pages::link_page)
-                    .post(pages::link_submit)
-                    .layer(DefaultBodyLimit::max(LINK_BODY_LIMIT)),
-            )
-            .route(STAND_IN_SSO_PATH, get(pages::sso_page))
-            .route(STAND_IN_OAUTH_PATH, get(pages::oauth_page))
-            .with_state(state.clone());
-        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
-        Ok(RunningCloud66 { state, server })
+        })
     }
-}
-
-/// The fake, serving on loopback. Dropping it stops the server.
-#[derive(Debug)]
-pub struct RunningCloud66 {
-    state: Arc<FakeState>,
-    server: LoopbackServer,
-}
-
-impl RunningCloud66 {
-    /// `http://127.0.0.1:<port>`: the web host (SSO, OAuth2, dashboard).
-    pub fn base_url(&self) -> String {
-        self.state.base.clone()
-    }
-
-    /// `http://127.0.0.1:<port>/api/3`.
-    pub fn api_base_url(&self) -> String {
-        format!("{}/api/3", self.state.base)
-    }
-
-    /// The partner endpoint for provisioning POSTs.
-    pub fn partner_endpoint(&self) -> String {
-        let name = self.state.partner.as_ref().map_or("partner", |p| p.name.as_str());
-        format!("{}/partner/{name}/link", self.state.base)
-    }
-
-    /// Where the linking starts (the dashboard click):
-    /// `<base>/integrations/<partner>/start`; `None` without a partner.
-    pub fn link_start_url(&self) -> Option<String> {
-        let p = self.state.partner.as_ref()?;
-        Some(format!("{}/integrations/{}/start", self.state.base, p.name))
-    }
-
-    /// The partner's link URL (where the dashboard sends users): the one
-    /// given, or the stand-in page; `None` without a partner.
-    pub fn link_url(&self) -> Option<String> {
-        self.state.partner.as_ref().map(|p| p.link_url.clone())
-    }
-
-    /// Where SSO sign-in starts: `<base>/sso/signin/<partner>`; `None`
-    /// without a partner.
-    pub fn sso_signin_url(&self) -> Option<String> {
-        let p = self.state.partner.as_ref()?;
-        Some(format!("{}/sso/signin/{}", self.state.base, p.name))
-    }
-
-    /// The partner's SSO return URL: the one given, or the stand-in page;
-    /// `None` without a partner.
-    pub fn sso_return_url(&self) -> Option<String> {
-        self.state.partner.as_ref().map(|p| p.sso_return_url.clone())
-    }
-
-    /// The OAuth2 app's registered redirect URI: the one given, or the
-    /// stand-in page; `None` without an app.
-    pub fn oauth_redirect_uri(&self) -> Option<String> {
-        self.state.app.as_ref().map(|a| a.redirect_uri.clone())
-    }
-
-    /// An authorize URL for the app (scope `public`, no `state`), to open
-    /// in a browser; `None` without an app.
-    pub fn authorize_url(&self) -> Option<String> {
-        let app = self.state.app.as_ref()?;
-        let query = form_encode([
-            ("client_id", app.client_id.as_str()),
-            ("redirect_uri", app.redirect_uri.as_str()),
-            ("response_type", "code"),
-            ("scope", "public"),
-        ]);
-        Some(format!("{}/oauth/authorize?{query}", self.state.base))
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// The uids of the users linked so far.
-    pub fn linked_uids(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.state.lock().linked.iter().cloned().collect();
-        v.sort();
-        v
-    }
-
-    /// Authorization codes held (issued, not yet exchanged; expired ones
-    /// may still be counted until the next code is issued).
-    pub fn code_count(&self) -> usize {
-        self.state.lock().codes.len()
-    }
-
-    /// Access tokens held.
-    pub fn token_count(&self) -> usize {
-        self.state.lock().tokens.len()
-    }
-
-    /// Stops the server and waits for it.
-    pub async fn shutdown(self) {
-        if let Err(err) = self.server.shutdown().await {
-            tracing::warn!(error = %err, "fake stopped with an error");
-        }
-    }
-}
-
-#[derive(Debug)]
-struct FakeState {
-    base: String,
-    partner: Option<Partner>,
-    users: Vec<FakeUser>,
-    app: Option<OAuthApp>,
-    stacks: Vec<(String, String)>,
-    per_page: usize,
-    clock: Arc<dyn Clock>,
-    /// The partner's multipass keys (`None`: no partner, or a UID that is
-    /// not 32 characters).
-    keys: Option<MultipassKeys>,
-    /// The SSO stand-in page's verifier, with a bounded replay guard.
-    sso_verifier: Option<MultipassVerifier>,
-    data: Mutex<Data>,
-}
-
-/// What an authorization code stands for.
-#[derive(Debug, Clone)]
-struct CodeGrant {
-    client_id: String,
-    /// The `redirect_uri` sent to the authorize endpoint, if one was: the
-    /// token request must then send the same.
-    redirect_uri: Option<String>,
-    scopes: ScopeSet,
-}
-
-struct Data {
-    linked: HashSet<String>,
-    codes: ExpiringMap<String, CodeGrant>,
-    tokens: ExpiringMap<String, ScopeSet>,
-}
-
-impl fmt::Debug for Data {
-    // Counts only: the keys are codes and tokens.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Data")
-            .field("linked", &self.linked.len())
-            .field("codes", &self.codes.len())
-            .field("tokens", &self.tokens.len())
-            .finish()
-    }
-}
-
-impl FakeState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn partner(&self, name: &str) -> Option<&Partner> {
-        self.partner.as_ref().filter(|p| p.name == name)
-    }
-}
-
-/// `url` with `query` added (`?`, or `&` when it has a query already).
-fn with_query(url: &str, query: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}{query}")
-}
-
-fn text(status: StatusCode, body: impl Into<String>) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body.into()).into_response()
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use partner_core::HasErrorKind;
 use partner_core::encoding::{form_encode, html_escape};
 use partner_core::server::{FormFields, html_page};
+use partner_core::{HasErrorKind, LoginVerifier};
 
 use super::{FakeState, Partner, STAND_IN_LINK_PATH, link};
 use crate::{Error, LinkRedirectVerifier, LinkRequest};
@@ -56,7 +56,7 @@ fn stand_in_partner(s: &FakeState) -> Option<&Partner> {
 fn check_link(s: &FakeState, query: &str) -> Result<LinkRequest, Error> {
     let link = LinkRedirectVerifier::with_allowed_hosts(["127.0.0.1"]).parse_query(query)?;
     if link.callback.origin().ascii_serialization() != s.base {
-        return Err(Error::UnsafeInput("callback is not on this fake"));
+        return Err(partner_core::Error::UnsafeInput("callback is not on this fake").into());
     }
     Ok(link)
 }
@@ -148,13 +148,7 @@ pub(super) async fn sso_page(
             "<p>The provider UID is not 32 characters: no multipass can be read.</p>",
         );
     };
-    let q = FormFields::parse_urlencoded(query.unwrap_or_default().as_bytes());
-    let result = match (q.count("multipass"), q.get("multipass")) {
-        (1, Some(multipass)) => verifier.verify(multipass, q.get("signature"), s.clock.unix_time()),
-        (0, _) => Err(Error::Malformed("multipass is missing")),
-        _ => Err(Error::Malformed("multipass appears twice")),
-    };
-    match result {
+    match verifier.verify_login(&query.unwrap_or_default(), s.clock.unix_time()) {
         Ok(id) => {
             let expires = id.expires_at.map(|t| t.as_secs().to_string());
             page(

@@ -24,11 +24,11 @@ pub(super) async fn sso_signin(
     let Some(user) = s.users.first() else {
         return text(StatusCode::UNAUTHORIZED, "no signed-in user");
     };
-    let Some(keys) = &s.keys else {
+    let Some(signer) = &s.signer else {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "provider uid is not 32 characters");
     };
     let expires = s.clock.unix_time().saturating_add(MULTIPASS_LIFETIME);
-    let token = keys.encode_identity(&user.email, &user.name, expires);
+    let token = signer.sign_identity(&user.email, &user.name, expires);
     let query = form_encode([
         ("multipass", token.multipass.as_str()),
         ("signature", token.signature.as_deref().unwrap_or("")),

@@ -1,0 +1,233 @@
+//! [`MultipassVerifier`]: the multipass callback, verified, decrypted and
+//! read, under an [`AcceptancePolicy`].
+
+use std::fmt;
+use std::time::Duration;
+
+use partner_core::crypto::hazmat::aes128_cbc_decrypt;
+use partner_core::encoding::base64_decode_tolerant;
+use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, UnixTime};
+use serde_json::{Map, Value};
+
+use super::{MultipassKeys, ZERO_IV, default_policy, parse_expires};
+use crate::{Error, PROVIDER};
+
+/// How long a token without `expires` (accepted only with
+/// [`MultipassVerifier::allow_missing_expiry`]) is remembered as used.
+const MISSING_EXPIRY_REPLAY_TTL: Duration = Duration::from_secs(86_400);
+
+/// Who a verified multipass says signed in.
+///
+/// `Debug` shows the identity fields (`email`, `name`, `expires`) only,
+/// never the other fields of the payload.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct VerifiedMultipass {
+    /// `expires`, when present.
+    pub expires_at: Option<UnixTime>,
+    payload: Map<String, Value>,
+}
+
+impl fmt::Debug for VerifiedMultipass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedMultipass")
+            .field("email", &self.email())
+            .field("name", &self.name())
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedMultipass {
+    /// `email`, when present and a string.
+    pub fn email(&self) -> Option<&str> {
+        self.payload.get("email").and_then(Value::as_str)
+    }
+
+    /// `name`, when present and a string.
+    pub fn name(&self) -> Option<&str> {
+        self.payload.get("name").and_then(Value::as_str)
+    }
+
+    /// The whole decrypted JSON object.
+    pub fn payload(&self) -> &Map<String, Value> {
+        &self.payload
+    }
+
+    /// The decrypted JSON object, by value.
+    pub fn into_payload(self) -> Map<String, Value> {
+        self.payload
+    }
+}
+
+/// Verifies multipass callbacks.
+///
+/// Order: the signature over the token as sent, in constant time, before
+/// anything is decoded; then base64 (`malformed`), decryption and padding
+/// (`bad-signature`, one error whatever failed), the JSON object
+/// (`malformed` for signed schemes, `bad-signature` for the unsigned
+/// `entp` scheme: see the module's "No padding oracle"), `expires`
+/// (`malformed` when missing or empty unless allowed), then the
+/// [`AcceptancePolicy`]: `expired` past `expires` plus the skew,
+/// `not-yet-valid` when `expires` is further ahead than the window's
+/// `max_age`, and single use (`replayed`), keyed on the decoded bytes.
+///
+/// The policy starts as [`default_policy`](super::default_policy): one
+/// hour ahead at most, 30 s of skew, no single use.
+///
+/// ```
+/// use std::sync::Arc;
+/// use partner_cloud66::multipass::default_policy;
+/// use partner_cloud66::{InMemoryReplayGuard, MultipassKeys, MultipassSigner, MultipassVerifier, UnixTime};
+///
+/// let keys = MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f5061728").unwrap();
+/// let token = MultipassSigner::new(keys.clone())
+///     .sign_identity("jon@smith.com", "Jon Smith", UnixTime::from_secs(1_432_052_708));
+/// let v = MultipassVerifier::new(keys)
+///     .with_policy(default_policy().with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))));
+/// let now = UnixTime::from_secs(1_432_052_648);
+/// let id = v.verify(&token.multipass, token.signature.as_deref(), now).unwrap();
+/// assert_eq!(id.email(), Some("jon@smith.com"));
+/// assert!(v.verify(&token.multipass, Some("00"), now).is_err());
+/// ```
+#[derive(Clone)]
+pub struct MultipassVerifier {
+    keys: MultipassKeys,
+    allow_missing_expiry: bool,
+    policy: AcceptancePolicy,
+}
+
+impl fmt::Debug for MultipassVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultipassVerifier")
+            .field("keys", &self.keys)
+            .field("allow_missing_expiry", &self.allow_missing_expiry)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+impl MultipassVerifier {
+    /// A verifier for these keys: expiry required, the
+    /// [`default_policy`](super::default_policy).
+    pub fn new(keys: MultipassKeys) -> Self {
+        MultipassVerifier { keys, allow_missing_expiry: false, policy: default_policy() }
+    }
+
+    /// When a multipass is accepted: the window's `max_age` bounds how far
+    /// ahead `expires` may be, its `max_skew` how long past it a token is
+    /// still taken, and a replay guard makes every token single use.
+    pub fn with_policy(mut self, policy: AcceptancePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &AcceptancePolicy {
+        &self.policy
+    }
+
+    /// Accepts tokens without `expires` (the gem reads them as "never
+    /// expires"; do this only if your sender really omits it). Such a token
+    /// is remembered as used for 24 hours.
+    pub fn allow_missing_expiry(mut self, allow: bool) -> Self {
+        self.allow_missing_expiry = allow;
+        self
+    }
+
+    /// Verifies a callback's `multipass` and `signature` at `now`.
+    pub fn verify(
+        &self,
+        multipass: &str,
+        signature: Option<&str>,
+        now: UnixTime,
+    ) -> Result<VerifiedMultipass, Error> {
+        partner_core::trace::verification(
+            PROVIDER,
+            "multipass",
+            self.check(multipass, signature, now),
+        )
+    }
+
+    fn check(
+        &self,
+        multipass: &str,
+        signature: Option<&str>,
+        now: UnixTime,
+    ) -> Result<VerifiedMultipass, Error> {
+        self.keys.verify_signature(multipass, signature)?;
+        let ciphertext = base64_decode_tolerant(multipass)
+            .map_err(|_| CoreError::Malformed("multipass is not base64"))?;
+        let signed = self.keys.is_signed();
+        // Every ciphertext that does not decrypt is one answer; unsigned,
+        // nothing authenticates the ciphertext, so every failure from here
+        // to a JSON object with a readable expiry is that same answer.
+        let unauthenticated = CoreError::BadSignature;
+        let plaintext = aes128_cbc_decrypt(&self.keys.aes_key(), &ZERO_IV, &ciphertext)
+            .map_err(|_| unauthenticated.clone())?;
+        // The whole object is parsed here, so that what `payload()` returns
+        // is what was verified (a lone surrogate escape is refused, not
+        // skipped).
+        let payload: Map<String, Value> = match serde_json::from_slice(&plaintext) {
+            Ok(payload) => payload,
+            Err(err) if signed => return Err(CoreError::json("multipass payload", err).into()),
+            Err(_) => return Err(unauthenticated.into()),
+        };
+        let expires_at = match payload.get("expires") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(v) => match parse_expires(v) {
+                Some(t) => Some(t),
+                None if signed => return Err(CoreError::Malformed("expires is not a time").into()),
+                None => return Err(unauthenticated.into()),
+            },
+        };
+        // Single use is keyed on the decoded bytes, not the text: the
+        // tolerant decoder reads many spellings of one ciphertext.
+        match expires_at {
+            None if !self.allow_missing_expiry => {
+                return Err(CoreError::Malformed("multipass has no expiry").into());
+            }
+            None => self.policy.record_until(
+                &ciphertext,
+                now.saturating_add(MISSING_EXPIRY_REPLAY_TTL),
+                now,
+            )?,
+            Some(exp) => self.policy.accept_expiring(exp, &ciphertext, now)?,
+        }
+        Ok(VerifiedMultipass { expires_at, payload })
+    }
+}
+
+/// The SSO return request as it arrived: its query string
+/// (`multipass=..&signature=..`, with or without the `?`) or the whole URL.
+impl LoginVerifier for MultipassVerifier {
+    type Identity = VerifiedMultipass;
+    type Error = Error;
+
+    fn verify_login(&self, received: &str, now: UnixTime) -> Result<VerifiedMultipass, Error> {
+        let query = if received.starts_with("https://") || received.starts_with("http://") {
+            received.split_once('?').map_or("", |(_, q)| q)
+        } else {
+            received.strip_prefix('?').unwrap_or(received)
+        };
+        let query = query.split_once('#').map_or(query, |(q, _)| q);
+        let (mut multipass, mut signature) = (None, None);
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match &*name {
+                "multipass" => &mut multipass,
+                "signature" => &mut signature,
+                _ => continue,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                let err = CoreError::Malformed("multipass or signature appears twice");
+                return partner_core::trace::verification(PROVIDER, "multipass", Err(err.into()));
+            }
+        }
+        let Some(multipass) = multipass else {
+            let err = CoreError::Malformed("multipass is missing");
+            return partner_core::trace::verification(PROVIDER, "multipass", Err(err.into()));
+        };
+        self.verify(&multipass, signature.as_deref(), now)
+    }
+}
