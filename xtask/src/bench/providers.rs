@@ -179,7 +179,7 @@ fn cloud66(allocs: AllocCounter, rows: &mut Vec<Row>) {
     let keys = MultipassKeys::cloud66(uid).unwrap();
     let payload = r#"{"email":"jon.smith@example.com","name":"Jon Smith","expires":"2015-05-19 16:24:48 UTC","x":"12345"}"#;
     assert_eq!(payload.len(), 100);
-    let token = keys.encode(payload.as_bytes());
+    let token = partner_cloud66::MultipassSigner::new(keys.clone()).sign(payload.as_bytes());
     let sig = token.signature.clone().unwrap();
     let verifier = MultipassVerifier::new(keys);
     let now = UnixTime::from_secs(1_432_052_648);

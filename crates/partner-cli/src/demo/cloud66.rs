@@ -1,13 +1,9 @@
-//! The demo flow of cloud66.
-#![allow(unused_imports)]
+//! The Cloud 66 demo: link arrival, provisioning, multipass sign-in, OAuth2 and API v3.
 
-use std::collections::HashMap;
-
-use futures_util::TryStreamExt;
 use partner_core::Clock;
 use serde_json::Value;
 
-use super::{Provider, Recorder, browser, e, query_map};
+use super::{Recorder, browser, e, query_map};
 
 pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
     use partner_cloud66::fake::FakeCloud66;
@@ -53,7 +49,10 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
             Ok((l, d))
         })
         .await?;
-    let endpoint = ProvisioningClient::new(&fake.partner_endpoint()).map_err(|_| ())?;
+    let endpoint = ProvisioningClient::builder()
+        .base_url(fake.partner_endpoint())
+        .build()
+        .map_err(|_| ())?;
     rec.step("provisioning POST", async {
         endpoint
             .provision(&link, &[("api_key", "new-key")])
@@ -115,9 +114,10 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
                 .to_owned();
             let q = query_map(&back);
             state.verify(q.get("state").map_or("", String::as_str)).map_err(e)?;
-            let oauth = OAuthClient::new("client-1", "secret-1", format!("{SITE}/c66/oauth"))
-                .map_err(e)?
-                .with_base_url(&fake.base_url())
+            let oauth = OAuthClient::builder("client-1", "secret-1")
+                .redirect_uri(format!("{SITE}/c66/oauth"))
+                .base_url(fake.base_url())
+                .build()
                 .map_err(e)?;
             let t =
                 oauth.exchange_code(q.get("code").map_or("", String::as_str)).await.map_err(e)?;
@@ -125,8 +125,7 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
         })
         .await?;
     rec.step("API call: list stacks (paged)", async {
-        let api =
-            ApiClient::new(token).map_err(e)?.with_base_url(&fake.api_base_url()).map_err(e)?;
+        let api = ApiClient::builder(token).base_url(fake.api_base_url()).build().map_err(e)?;
         let stacks: Vec<Value> = api.list("/stacks").await.map_err(e)?;
         Ok(format!("{} stacks", stacks.len()))
     })

@@ -116,7 +116,7 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
             if !serde_json::from_str::<Value>(&payload).is_ok_and(|v| v.is_object()) {
                 return Err(CliError::usage("--payload must be a JSON object"));
             }
-            let enc = keys.read()?.encode(payload.as_bytes());
+            let enc = partner_cloud66::MultipassSigner::new(keys.read()?).sign(payload.as_bytes());
             if json {
                 print_json(&json!({"multipass": enc.multipass, "signature": enc.signature}))
             } else {
