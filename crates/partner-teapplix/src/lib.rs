@@ -9,11 +9,13 @@ mod error;
 pub mod fake;
 mod launch;
 pub mod obtain;
+pub mod rejection;
+
+/// The provider name: in errors, spans, events and vector files.
+pub const PROVIDER: &str = "teapplix";
 
 #[cfg(feature = "client")]
-pub use client::{
-    Api2Call, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, TeapplixClient, TeapplixClientBuilder,
-};
+pub use client::{Api2Call, TeapplixClient, TeapplixClientBuilder};
 pub use error::Error;
 pub use launch::{
     ACCESS_TOKEN_LIFETIME, ClientVhost, DEFAULT_APP_BASE_URL, DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW,
@@ -21,9 +23,13 @@ pub use launch::{
 };
 pub use obtain::DEFAULT_API_BASE_URL;
 
+/// The HTTP settings and the `reqwest` the client is built on (feature `client`).
+#[cfg(feature = "client")]
+pub use partner_core::http::{HttpSettings, RetryPolicy, reqwest};
 /// The `partner-core` items this crate's API uses, so that you need not
 /// depend on `partner-core` yourself.
 pub use partner_core::{
-    BaseUrl, Clock, ErrorKind, FixedClock, HasErrorKind, InMemoryReplayGuard, LoginLinkIssuer,
-    LoginVerifier, ReplayGuard, Secret, SignedUrl, SystemClock, UnixTime,
+    AcceptancePolicy, BaseUrl, Clock, ErrorKind, FixedClock, Freshness, HasErrorKind,
+    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret,
+    SignedUrl, Sleeper, SystemClock, UnixTime,
 };

@@ -1,4 +1,4 @@
-//! PSObtainToken: the request and the tolerant parsing of its answer.
+//! PSObtainToken: the tolerant parsing of its answer.
 //!
 //! Teapplix's auto-login page documents the call (`GET /api2/PSObtainToken?PSClientID=..` with
 //! an `APIToken` header) and the two values it returns (ClientVHOST and
@@ -6,13 +6,17 @@
 //! the names in any case, with or without an underscore, at the top of a
 //! JSON object or nested in one wrapper object (`{"Data": {...}}`,
 //! `[{...}]`), and a form-encoded body as a last resort. Errors use the
-//! API2 shape `{Code, Message, Description[]}`.
+//! API2 shape `{Code, Message, Description[]}` (see [`crate::rejection`]).
 
-use partner_core::UnixTime;
+use std::sync::Arc;
+
 use partner_core::encoding::form_decode;
+use partner_core::{ProviderRejection, Unavailability, UnixTime};
 use serde_json::{Map, Value};
 
-use crate::{ClientVhost, Error, ObtainedToken};
+use crate::error::invalid_response;
+use crate::rejection::{is_error_body, normalise, rejection, scalar};
+use crate::{ClientVhost, Error, ObtainedToken, PROVIDER};
 
 /// Where the API lives: `https://api.teapplix.com`.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.teapplix.com";
@@ -22,9 +26,17 @@ pub const API_TOKEN_HEADER: &str = "APIToken";
 
 /// Parses a PSObtainToken answer received at `issued_at`.
 ///
+/// A 4xx answer, or a 2xx one that carries the error shape and no token, is
+/// [`partner_core::Error::Rejected`]; a 5xx answer is
+/// [`partner_core::Error::Unavailable`] (as the client reports it), its
+/// [`rejection`](Error::rejection) kept. A 2xx answer without a usable
+/// ClientVHOST or AccessToken is [`partner_core::Error::InvalidResponse`]
+/// (kind `rejected`), and a ClientVHOST that is not a safe path segment is
+/// [`Error::UnsafeVhost`].
+///
 /// ```
 /// use partner_teapplix::obtain::parse_obtain_token_response;
-/// use partner_core::UnixTime;
+/// use partner_teapplix::{ErrorKind, HasErrorKind, UnixTime};
 ///
 /// let body = br#"{"ClientVHOST": "demo2", "AccessToken": "a1b2c3"}"#;
 /// let token = parse_obtain_token_response(200, body, UnixTime::from_secs(0)).unwrap();
@@ -37,32 +49,30 @@ pub const API_TOKEN_HEADER: &str = "APIToken";
 ///     br#"{"Code": 403, "Message": "Forbidden", "Description": ["not paired"]}"#,
 ///     UnixTime::from_secs(0),
 /// ).unwrap_err();
-/// assert_eq!(err.to_string(), "teapplix rejected the request: http 403, code 403: Forbidden");
+/// assert_eq!(err.to_string(), "teapplix refused the request: http 403, 403: Forbidden");
+/// assert_eq!(err.error_kind(), ErrorKind::Rejected);
+/// assert_eq!(err.rejection().unwrap().details, ["not paired"]);
 /// ```
 pub fn parse_obtain_token_response(
     status: u16,
     body: &[u8],
     issued_at: UnixTime,
 ) -> Result<ObtainedToken, Error> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
     if !(200..300).contains(&status) {
-        return Err(rejection(status, json.as_ref(), body));
+        return Err(refusal(rejection(status, None, body)));
     }
+    let json: Option<Value> = serde_json::from_slice(body).ok();
     let (vhost, token) = match &json {
         Some(value) => {
-            if let Some(obj) = value.as_object() {
-                if has_key(obj, "code")
-                    && has_key(obj, "message")
-                    && find(value, TOKEN_NAMES).is_none()
-                {
-                    return Err(rejection(status, json.as_ref(), body));
-                }
+            let token = find(value, TOKEN_NAMES);
+            if token.is_none() && value.as_object().is_some_and(is_error_body) {
+                return Err(refusal(rejection(status, None, body)));
             }
-            (find(value, VHOST_NAMES), find(value, TOKEN_NAMES))
+            (find(value, VHOST_NAMES), token)
         }
         None => {
             let text = std::str::from_utf8(body)
-                .map_err(|_| Error::Malformed("response is neither json nor text"))?;
+                .map_err(|_| invalid_response("token answer is neither json nor text"))?;
             let pairs = form_decode(text.trim());
             let get = |names: &[&str]| {
                 pairs
@@ -73,33 +83,33 @@ pub fn parse_obtain_token_response(
             (get(VHOST_NAMES), get(TOKEN_NAMES))
         }
     };
-    let vhost = vhost.ok_or(Error::Malformed("response has no ClientVHOST"))?;
-    let token =
-        token.filter(|t| !t.is_empty()).ok_or(Error::Malformed("response has no AccessToken"))?;
+    let vhost = vhost.ok_or_else(|| invalid_response("token answer has no ClientVHOST"))?;
+    let token = token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| invalid_response("token answer has no AccessToken"))?;
     Ok(ObtainedToken::new(ClientVhost::new(vhost)?, token, issued_at))
+}
+
+/// A refusal as the client reports it: a 5xx is "unavailable", with the
+/// rejection as its source; anything else is "rejected".
+fn refusal(rejection: ProviderRejection) -> Error {
+    if rejection.is_server_error() {
+        let status = rejection.status;
+        Error::Core(partner_core::Error::unavailable(
+            PROVIDER,
+            Unavailability::ServerError { status },
+            Some(Arc::new(rejection)),
+        ))
+    } else {
+        Error::from(rejection)
+    }
 }
 
 const VHOST_NAMES: &[&str] = &["clientvhost", "vhost"];
 const TOKEN_NAMES: &[&str] = &["accesstoken", "pt", "token"];
 
-/// Lower case without `_` or `-`: `Client_VHOST` and `clientVhost` meet.
-fn normalise(key: &str) -> String {
-    key.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
-}
-
-fn has_key(obj: &Map<String, Value>, name: &str) -> bool {
-    obj.keys().any(|k| normalise(k) == name)
-}
-
 /// A string (or number) under one of `names`, at the top level or one wrapper down.
 fn find(value: &Value, names: &[&str]) -> Option<String> {
-    fn scalar(v: &Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.trim().to_owned()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
     fn here(obj: &Map<String, Value>, names: &[&str]) -> Option<String> {
         names.iter().find_map(|name| {
             obj.iter().find(|(k, _)| normalise(k) == *name).and_then(|(_, v)| scalar(v))
@@ -120,35 +130,6 @@ fn find(value: &Value, names: &[&str]) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The typed form of an API2 error answer.
-pub(crate) fn rejection(status: u16, json: Option<&Value>, body: &[u8]) -> Error {
-    let obj = json.and_then(Value::as_object);
-    let field =
-        |name: &str| obj.and_then(|o| o.iter().find(|(k, _)| normalise(k) == name)).map(|(_, v)| v);
-    let code = field("code").and_then(|v| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    });
-    let message = field("message")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| excerpt(body));
-    let description = match field("description") {
-        Some(Value::Array(items)) => {
-            items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
-        }
-        Some(Value::String(s)) => vec![s.clone()],
-        _ => Vec::new(),
-    };
-    Error::Rejected { status, code, message, description }
-}
-
-/// At most 200 characters of a body, printable ones only.
-fn excerpt(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 #[cfg(test)]
@@ -181,48 +162,47 @@ mod tests {
 
     #[test]
     fn errors_are_typed() {
-        match parse(
+        let err = parse(
             401,
             r#"{"Code":"401","Message":"Unauthorized","Description":["bad APIToken", 7]}"#,
-        ) {
-            Err(Error::Rejected { status, code, message, description }) => {
-                assert_eq!(
-                    (status, code.as_deref(), message.as_str()),
-                    (401, Some("401"), "Unauthorized")
-                );
-                assert_eq!(description, vec!["bad APIToken".to_owned()]);
-            }
-            other => panic!("{other:?}"),
-        }
+        )
+        .unwrap_err();
+        assert_eq!(err.error_kind(), ErrorKind::Rejected);
+        let r = err.rejection().expect("a rejection");
+        assert_eq!(
+            (r.status, r.code.as_deref(), r.message.as_deref()),
+            (401, Some("401"), Some("Unauthorized"))
+        );
+        assert_eq!(r.details, ["bad APIToken"]);
         // A 200 that carries the error shape and no token is still a rejection.
         let e = parse(200, r#"{"Code":404,"Message":"Not Found"}"#).unwrap_err();
-        assert!(matches!(e, Error::Rejected { status: 200, .. }), "{e:?}");
-        // A non-JSON error keeps a short, printable excerpt.
-        match parse(502, "<html>\u{7}Bad gateway</html>") {
-            Err(Error::Rejected { message, code: None, .. }) => {
-                assert_eq!(message, "<html>Bad gateway</html>")
-            }
-            other => panic!("{other:?}"),
+        assert_eq!(e.rejection().map(|r| r.status), Some(200), "{e:?}");
+        assert_eq!(e.error_kind(), ErrorKind::Rejected);
+        // A non-JSON server error keeps a short, printable excerpt, and is
+        // "unavailable" as the client reports it.
+        let e = parse(502, "<html>\u{7}Bad gateway</html>").unwrap_err();
+        assert_eq!(e.error_kind(), ErrorKind::Unavailable);
+        let r = e.rejection().expect("the last answer");
+        assert_eq!((r.status, r.code.as_deref()), (502, None));
+        assert_eq!(r.message.as_deref(), Some("<html>Bad gateway</html>"));
+        // Unusable success answers are the provider's fault: kind rejected.
+        for body in [
+            r#"{"ClientVHOST":"demo2"}"#,
+            r#"{"AccessToken":"x"}"#,
+            r#"{"ClientVHOST":"demo2","AccessToken":""}"#,
+        ] {
+            let e = parse(200, body).unwrap_err();
+            assert!(
+                matches!(e, Error::Core(partner_core::Error::InvalidResponse { .. })),
+                "{body}: {e:?}"
+            );
+            assert_eq!(e.error_kind(), ErrorKind::Rejected);
         }
-        assert_eq!(
-            parse(200, r#"{"ClientVHOST":"demo2"}"#).unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse(200, r#"{"AccessToken":"x"}"#).unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse(200, r#"{"ClientVHOST":"demo2","AccessToken":""}"#).unwrap_err().error_kind(),
-            ErrorKind::Malformed
-        );
-        assert_eq!(
-            parse(200, r#"{"ClientVHOST":"../x","AccessToken":"t"}"#).unwrap_err().error_kind(),
-            ErrorKind::UnsafeInput
-        );
         assert!(matches!(
-            parse_obtain_token_response(200, &[0xff, 0xfe], UnixTime::EPOCH),
-            Err(Error::Malformed(_))
+            parse(200, r#"{"ClientVHOST":"../x","AccessToken":"t"}"#),
+            Err(Error::UnsafeVhost)
         ));
+        let e = parse_obtain_token_response(200, &[0xff, 0xfe], UnixTime::EPOCH).unwrap_err();
+        assert_eq!(e.error_kind(), ErrorKind::Rejected);
     }
 }

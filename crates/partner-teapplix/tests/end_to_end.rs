@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_teapplix::fake::{FakeTeapplix, RunningFake};
+use partner_core::server::{Fake, LoopbackServer, ServerLimits};
+use partner_teapplix::fake::{FakeTeapplix, RunningTeapplix};
 use partner_teapplix::{
     Api2Call, BaseUrl, ClientVhost, Clock, Error, ErrorKind, FixedClock, HasErrorKind,
-    LaunchSigner, TeapplixClient,
+    LaunchSigner, TeapplixClient, reqwest,
 };
 
 const API_TOKEN: &str = "partner-api-token";
@@ -16,7 +17,7 @@ const SIG_KEY: &str = "partner-signature-key";
 const T0: i64 = 1_700_000_000;
 
 struct World {
-    fake: RunningFake,
+    fake: RunningTeapplix,
     clock: Arc<FixedClock>,
     client: TeapplixClient,
     browser: reqwest::Client,
@@ -34,14 +35,23 @@ async fn world() -> World {
         .await
         .unwrap();
     assert!(fake.addr().ip().is_loopback());
-    let client = TeapplixClient::builder(API_TOKEN, SIG_KEY)
-        .base_url(fake.base_url())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let client = client_for(&fake.base_url(), API_TOKEN, clock.clone());
     let browser =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     World { fake, clock, client, browser }
+}
+
+/// A client of the fake (API and app host alike), whose retries wait on
+/// the fixed clock rather than sleep.
+fn client_for(base: &str, api_token: &str, clock: Arc<FixedClock>) -> TeapplixClient {
+    let signer = LaunchSigner::new(SIG_KEY).unwrap().with_base_url(BaseUrl::parse(base).unwrap());
+    TeapplixClient::builder(api_token)
+        .base_url(base)
+        .launch_signer(signer)
+        .clock(clock.clone())
+        .sleeper(clock)
+        .build()
+        .unwrap()
 }
 
 async fn open(browser: &reqwest::Client, url: &str) -> (u16, String) {
@@ -62,7 +72,7 @@ async fn obtain_launch_logged_in_then_refused_on_reuse() {
     assert_eq!(token.expires_at.as_secs(), T0 + 1800);
     assert!(token.access_token.len() >= 32, "fake tokens are 24 random bytes");
 
-    let url = w.client.signer().launch_url_for(&token, w.clock.unix_time()).unwrap();
+    let url = w.client.signer().unwrap().launch_url_for(&token, w.clock.unix_time()).unwrap();
     let res = w.browser.get(url.as_str()).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -94,11 +104,11 @@ async fn expired_token_is_refused_by_client_and_by_fake() {
     w.clock.advance(Duration::from_secs(1800));
     let now = w.clock.unix_time();
     // The client will not build a dead link...
-    let err = w.client.signer().launch_url_for(&token, now).unwrap_err();
+    let err = w.client.signer().unwrap().launch_url_for(&token, now).unwrap_err();
     assert!(matches!(err, Error::TokenExpired));
     assert_eq!(err.error_kind(), ErrorKind::Expired);
     // ...and a link built anyway, freshly signed, is refused for the token.
-    let forced = w.client.signer().launch_url(
+    let forced = w.client.signer().unwrap().launch_url(
         &token.client_vhost,
         token.access_token.expose_str().unwrap(),
         now,
@@ -111,7 +121,7 @@ async fn expired_token_is_refused_by_client_and_by_fake() {
 async fn stale_ts_is_refused_even_with_a_live_token() {
     let w = world().await;
     let token = w.client.obtain_token("ps-42").await.unwrap();
-    let url = w.client.signer().launch_url_for(&token, w.clock.unix_time()).unwrap();
+    let url = w.client.signer().unwrap().launch_url_for(&token, w.clock.unix_time()).unwrap();
     w.clock.advance(Duration::from_secs(1801));
     let (status, body) = open(&w.browser, url.as_str()).await;
     assert_eq!((status, body.as_str()), (403, "launch refused: launch url expired\n"));
@@ -142,7 +152,7 @@ async fn token_for_one_account_cannot_open_another() {
     let w = world().await;
     let token = w.client.obtain_token("ps-42").await.unwrap();
     let other = ClientVhost::new("other-shop").unwrap();
-    let url = w.client.signer().launch_url(
+    let url = w.client.signer().unwrap().launch_url(
         &other,
         token.access_token.expose_str().unwrap(),
         w.clock.unix_time(),
@@ -153,7 +163,7 @@ async fn token_for_one_account_cannot_open_another() {
         (403, "launch refused: access token was issued for another account\n")
     );
     // The refusal does not use the token up: its own account's link works.
-    let own = w.client.signer().launch_url_for(&token, w.clock.unix_time()).unwrap();
+    let own = w.client.signer().unwrap().launch_url_for(&token, w.clock.unix_time()).unwrap();
     assert_eq!(open(&w.browser, own.as_str()).await.0, 200);
 }
 
@@ -188,29 +198,38 @@ async fn vhost_injection_attempts_are_refused() {
 }
 
 #[tokio::test]
-async fn api_errors_are_typed() {
+async fn api_errors_fill_the_rejection() {
     let w = world().await;
-    let bad = TeapplixClient::builder("wrong token", SIG_KEY)
-        .base_url(w.fake.base_url())
-        .build()
-        .unwrap();
-    match bad.obtain_token("ps-42").await.unwrap_err() {
-        Error::Rejected { status, code, message, description } => {
-            assert_eq!(
-                (status, code.as_deref(), message.as_str()),
-                (401, Some("401"), "Unauthorized")
-            );
-            assert_eq!(description, ["missing or invalid APIToken header"]);
-        }
-        other => panic!("{other:?}"),
-    }
-    match w.client.obtain_token("not-paired").await.unwrap_err() {
-        Error::Rejected { status: 404, description, .. } => {
-            assert_eq!(description, ["no account is paired with this PSClientID"]);
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(matches!(w.client.obtain_token("").await, Err(Error::Malformed(_))));
+    let bad = client_for(&w.fake.base_url(), "wrong token", w.clock.clone());
+    let err = bad.obtain_token("ps-42").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    assert_eq!(err.error_kind().http_status(), 502);
+    let r = err.rejection().expect("a rejection");
+    assert_eq!(
+        (r.provider, r.status, r.code.as_deref(), r.message.as_deref()),
+        ("teapplix", 401, Some("401"), Some("Unauthorized"))
+    );
+    assert_eq!(r.details, ["missing or invalid APIToken header"]);
+    assert_eq!(err.to_string(), "teapplix refused the request: http 401, 401: Unauthorized");
+
+    let err = w.client.obtain_token("not-paired").await.unwrap_err();
+    let r = err.rejection().expect("a rejection");
+    assert_eq!(r.status, 404);
+    assert_eq!(r.details, ["no account is paired with this PSClientID"]);
+    let err = w.client.obtain_token("").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Malformed);
+    assert!(err.rejection().is_none());
+}
+
+#[tokio::test]
+async fn launch_url_needs_a_signer() {
+    let w = world().await;
+    let no_signer = TeapplixClient::builder(API_TOKEN).base_url(w.fake.base_url()).build().unwrap();
+    assert!(no_signer.signer().is_none());
+    let err = no_signer.launch_url("ps-42").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Malformed);
+    // It still obtains tokens and calls API2.
+    assert_eq!(no_signer.obtain_token("ps-42").await.unwrap().client_vhost.as_str(), "acme");
 }
 
 #[tokio::test]
@@ -232,55 +251,109 @@ async fn api2_calls_for_a_paired_account() {
         #[allow(dead_code)]
         orders: Vec<u32>,
     }
-    assert!(matches!(w.client.call::<Wrong>(&call, "ps-42").await, Err(Error::Malformed(_))));
+    // An answer of another shape is Teapplix's fault (kind rejected), with
+    // the JSON error as its source and no echo of the body.
+    let err = w.client.call::<Wrong>(&call, "ps-42").await.unwrap_err();
+    assert!(matches!(err, Error::Core(partner_core::Error::InvalidResponse { .. })), "{err:?}");
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    let why = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+    assert!(why.starts_with("json does not have the expected shape"), "{why}");
     let evil = Api2Call::get("../admin");
-    assert!(matches!(
-        w.client.call::<serde_json::Value>(&evil, "ps-42").await,
-        Err(Error::UnsafeInput(_))
-    ));
+    let err = w.client.call::<serde_json::Value>(&evil, "ps-42").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::UnsafeInput);
 }
 
 #[tokio::test]
-async fn transport_errors_and_timeouts_are_typed() {
+async fn transport_failures_and_timeouts_are_unavailable() {
+    let clock = Arc::new(FixedClock::at_unix(T0));
     // A port with nothing listening: bind, read the port, close.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let client = TeapplixClient::builder(API_TOKEN, SIG_KEY)
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .build()
-        .unwrap();
+    let client = client_for(&format!("http://127.0.0.1:{port}"), API_TOKEN, clock.clone());
     let err = client.obtain_token("ps-42").await.unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable, "{err:?}");
+    assert!(matches!(
+        err,
+        Error::Core(partner_core::Error::Unavailable {
+            reason: partner_core::Unavailability::Connect,
+            ..
+        })
+    ));
     assert!(!format!("{err} {err:?}").contains(API_TOKEN));
 
     // A server that accepts and never answers: the timeout fires.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = silent.local_addr().unwrap();
     let hold = tokio::spawn(async move {
-        let (_sock, _) = silent.accept().await.unwrap();
-        std::future::pending::<()>().await;
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
     });
-    let client = TeapplixClient::builder(API_TOKEN, SIG_KEY)
+    let mut settings = partner_teapplix::HttpSettings::default();
+    settings.retry = partner_teapplix::RetryPolicy::never();
+    let client = TeapplixClient::builder(API_TOKEN)
         .base_url(format!("http://{addr}"))
+        .settings(settings)
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-    assert!(matches!(client.obtain_token("ps-42").await, Err(Error::Timeout)));
+    let err = client.obtain_token("ps-42").await.unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Core(partner_core::Error::Unavailable {
+            reason: partner_core::Unavailability::Timeout,
+            ..
+        })
+    ));
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable);
     hold.abort();
 }
 
 #[tokio::test]
 async fn builder_refuses_unsafe_settings() {
-    let e = TeapplixClient::builder(API_TOKEN, SIG_KEY)
-        .base_url("http://api.teapplix.com")
-        .build()
-        .unwrap_err();
+    let e =
+        TeapplixClient::builder(API_TOKEN).base_url("http://api.teapplix.com").build().unwrap_err();
     assert_eq!(e.error_kind(), ErrorKind::UnsafeInput);
-    assert!(matches!(TeapplixClient::builder("", SIG_KEY).build(), Err(Error::EmptyKey)));
-    assert!(matches!(TeapplixClient::builder(API_TOKEN, "").build(), Err(Error::EmptyKey)));
-    assert!(TeapplixClient::builder("bad\ntoken", SIG_KEY).build().is_err());
-    let client = TeapplixClient::builder(API_TOKEN, SIG_KEY).build().unwrap();
+    let e = TeapplixClient::builder("").build().unwrap_err();
+    assert!(matches!(e, Error::Core(partner_core::Error::EmptyKey)));
+    let e = TeapplixClient::builder("bad\ntoken").build().unwrap_err();
+    assert_eq!(e.error_kind(), ErrorKind::Malformed);
+    let client = TeapplixClient::builder(API_TOKEN)
+        .launch_signer(LaunchSigner::new(SIG_KEY).unwrap())
+        .build()
+        .unwrap();
     assert!(!format!("{client:?}").contains(API_TOKEN));
     assert!(!format!("{client:?}").contains(SIG_KEY));
+}
+
+#[tokio::test]
+async fn running_fake_is_a_core_fake() {
+    let w = world().await;
+    let fake: Box<dyn Fake> = Box::new(w.fake);
+    assert_eq!(fake.provider(), "teapplix");
+    let creds = fake.credentials_json();
+    assert_eq!(creds["provider"], "teapplix");
+    assert_eq!(creds["base_url"], fake.base_url());
+    assert_eq!(creds["api_token"], API_TOKEN);
+    assert_eq!(creds["signature_key"], SIG_KEY);
+    assert_eq!(
+        creds["pairs"],
+        serde_json::json!([
+            {"ps_client_id": "ps-42", "client_vhost": "acme"},
+            {"ps_client_id": "ps-43", "client_vhost": "other-shop"},
+        ])
+    );
+    // The router shares the running fake's state: a token obtained over
+    // HTTP is used up through the router.
+    let token = w.client.obtain_token("ps-42").await.unwrap();
+    let url = w.client.signer().unwrap().launch_url_for(&token, w.clock.unix_time()).unwrap();
+    let target = url.as_str().trim_start_matches(&fake.base_url()).to_owned();
+    let listener = LoopbackServer::bind(0).await.unwrap();
+    let mounted = LoopbackServer::start(listener, fake.router(), ServerLimits::default()).unwrap();
+    assert_eq!(open(&w.browser, &format!("{}{target}", mounted.base_url())).await.0, 200);
+    assert_eq!(open(&w.browser, url.as_str()).await.0, 403, "used up through the router");
+    mounted.shutdown().await.unwrap();
+    fake.shutdown().await;
 }

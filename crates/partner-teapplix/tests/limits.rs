@@ -6,13 +6,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_teapplix::fake::{FakeTeapplix, MAX_BODY_BYTES, MAX_OUTSTANDING_TOKENS, RunningFake};
-use partner_teapplix::{Api2Call, Clock, Error, FixedClock, ObtainedToken, TeapplixClient};
+use partner_teapplix::fake::{
+    FakeTeapplix, MAX_BODY_BYTES, MAX_OUTSTANDING_TOKENS, RunningTeapplix,
+};
+use partner_teapplix::{
+    Api2Call, BaseUrl, Clock, Error, ErrorKind, FixedClock, HasErrorKind, LaunchSigner,
+    ObtainedToken, TeapplixClient, reqwest,
+};
 
 const API_TOKEN: &str = "partner-api-token";
 const SIG_KEY: &str = "partner-signature-key";
 
-async fn world() -> (RunningFake, Arc<FixedClock>, TeapplixClient) {
+async fn world() -> (RunningTeapplix, Arc<FixedClock>, TeapplixClient) {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let fake = FakeTeapplix::builder()
         .api_token(API_TOKEN)
@@ -22,16 +27,21 @@ async fn world() -> (RunningFake, Arc<FixedClock>, TeapplixClient) {
         .start(0)
         .await
         .unwrap();
-    let client = TeapplixClient::builder(API_TOKEN, SIG_KEY)
+    let signer = LaunchSigner::new(SIG_KEY)
+        .unwrap()
+        .with_base_url(BaseUrl::parse(&fake.base_url()).unwrap());
+    let client = TeapplixClient::builder(API_TOKEN)
         .base_url(fake.base_url())
+        .launch_signer(signer)
         .clock(clock.clone())
+        .sleeper(clock.clone())
         .build()
         .unwrap();
     (fake, clock, client)
 }
 
 async fn launch(client: &TeapplixClient, clock: &FixedClock, token: &ObtainedToken) -> u16 {
-    let url = client.signer().launch_url(
+    let url = client.signer().unwrap().launch_url(
         &token.client_vhost,
         token.access_token.expose_str().unwrap(),
         clock.unix_time(),
@@ -39,8 +49,14 @@ async fn launch(client: &TeapplixClient, clock: &FixedClock, token: &ObtainedTok
     reqwest::get(url.as_str()).await.unwrap().status().as_u16()
 }
 
+/// A full store: 503, answered once (PSObtainToken is not sent again after
+/// an error answer), reported as "unavailable" with Teapplix's answer kept.
 fn is_503(result: Result<ObtainedToken, Error>) -> bool {
-    matches!(result, Err(Error::Rejected { status: 503, .. }))
+    result.is_err_and(|e| {
+        e.error_kind() == ErrorKind::Unavailable
+            && e.rejection()
+                .is_some_and(|r| r.status == 503 && r.details == ["too many outstanding tokens"])
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,10 +114,9 @@ async fn api2_bodies_are_json_and_bounded() {
     assert_eq!(answer["Body"], serde_json::Value::Null);
 
     let big = Api2Call::post("Products", serde_json::json!({"pad": "x".repeat(MAX_BODY_BYTES)}));
-    match client.call::<serde_json::Value>(&big, "ps-42").await.unwrap_err() {
-        Error::Rejected { status, .. } => assert_eq!(status, 413),
-        other => panic!("{other:?}"),
-    }
+    let err = client.call::<serde_json::Value>(&big, "ps-42").await.unwrap_err();
+    assert_eq!(err.rejection().map(|r| r.status), Some(413), "{err:?}");
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
     // Not JSON: 400, as a `{Code, Message, Description}` answer.
     let raw = reqwest::Client::new()
         .post(format!("{}/api2/Products?PSClientID=ps-42", fake.base_url()))

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use partner_teapplix::{
-    ClientVhost, ErrorKind, HasErrorKind, LaunchSigner, LaunchVerifier, UnixTime,
+    AcceptancePolicy, ClientVhost, ErrorKind, Freshness, HasErrorKind, LaunchSigner,
+    LaunchVerifier, UnixTime,
 };
 use proptest::prelude::*;
 
@@ -54,7 +55,7 @@ proptest! {
 
     #[test]
     fn verifier_never_panics_on_arbitrary_urls(url in "\\PC{0,200}", now in any::<i64>()) {
-        let v = LaunchVerifier::new(KEY).unwrap().with_window(Duration::from_secs(u64::MAX / 2), Duration::MAX);
+        let v = LaunchVerifier::new(KEY).unwrap().with_policy(AcceptancePolicy::new(Freshness::new(Duration::from_secs(u64::MAX / 2), Duration::MAX)));
         for result in [v.verify_url(&url, UnixTime::from_secs(now)), v.verify_request_target(&url, UnixTime::from_secs(now))] {
             let err = result.unwrap_err();
             prop_assert!(matches!(err.error_kind(), ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{err:?}");
@@ -75,8 +76,15 @@ proptest! {
     fn obtain_token_parser_never_panics(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..200)) {
         match partner_teapplix::obtain::parse_obtain_token_response(status, &body, UnixTime::EPOCH) {
             Ok(_) => prop_assert!((200..300).contains(&status)),
-            Err(e) if !(200..300).contains(&status) => prop_assert_eq!(e.error_kind(), ErrorKind::Rejected),
-            Err(e) => prop_assert!(matches!(e.error_kind(), ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::Rejected), "{e:?}"),
+            Err(e) if (500..600).contains(&status) => {
+                prop_assert_eq!(e.error_kind(), ErrorKind::Unavailable);
+                prop_assert_eq!(e.rejection().map(|r| r.status), Some(status));
+            }
+            Err(e) if !(200..300).contains(&status) => {
+                prop_assert_eq!(e.error_kind(), ErrorKind::Rejected);
+                prop_assert_eq!(e.rejection().map(|r| r.status), Some(status));
+            }
+            Err(e) => prop_assert!(matches!(e.error_kind(), ErrorKind::UnsafeInput | ErrorKind::Rejected), "{e:?}"),
         }
     }
 
