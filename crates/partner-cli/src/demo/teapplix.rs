@@ -1,16 +1,11 @@
-//! The demo flow of teapplix.
-#![allow(unused_imports)]
+//! The Teapplix demo: PSObtainToken, the signed Launch URL, single use.
 
-use std::collections::HashMap;
-
-use futures_util::TryStreamExt;
 use partner_core::Clock;
-use serde_json::Value;
 
-use super::{Provider, Recorder, browser, e, query_map};
+use super::{Recorder, browser, e};
 
 pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
-    use partner_teapplix::TeapplixClient;
+    use partner_teapplix::{BaseUrl, LaunchSigner, TeapplixClient};
     use partner_teapplix::fake::FakeTeapplix;
     let fake = rec
         .value("start the fake Teapplix", async {
@@ -25,8 +20,12 @@ pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
             Ok((f, url))
         })
         .await?;
-    let client = TeapplixClient::builder("demo-token", "demo-key")
+    let signer = LaunchSigner::new("demo-key")
+        .map_err(|_| ())?
+        .with_base_url(BaseUrl::parse(&fake.base_url()).map_err(|_| ())?);
+    let client = TeapplixClient::builder("demo-token")
         .base_url(fake.base_url())
+        .launch_signer(signer)
         .build()
         .map_err(|_| ())?;
     let token = rec
@@ -40,6 +39,7 @@ pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
         .value("signed Launch URL", async {
             let u = client
                 .signer()
+                .ok_or("no launch signer")?
                 .launch_url_for(&token, partner_core::SystemClock.unix_time())
                 .map_err(e)?;
             Ok((

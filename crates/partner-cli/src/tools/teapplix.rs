@@ -121,7 +121,10 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
         TeapplixCommand::Verify { url, now, max_age, key, json } => {
             let v = LaunchVerifier::new(key.read()?)
                 .map_err(|e| CliError::usage(e.to_string()))?
-                .with_window(Duration::from_secs(max_age), partner_teapplix::DEFAULT_MAX_SKEW)
+                .with_policy(partner_core::AcceptancePolicy::new(partner_core::Freshness::new(
+                    Duration::from_secs(max_age),
+                    partner_teapplix::DEFAULT_MAX_SKEW,
+                )))
                 .verify_url(&url, now_or(now))
                 .map_err(|e| refused(&e))?;
             if json {
