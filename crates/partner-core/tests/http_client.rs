@@ -96,7 +96,7 @@ async fn server(counters: Arc<Counters>) -> LoopbackServer {
         )
         .route("/missing", get(|| async { (StatusCode::NOT_FOUND, "no such thing") }))
         .route("/big", get(|| async { vec![b'x'; 4096] }))
-        .route("/hang", get(|| std::future::pending::<&'static str>()));
+        .route("/hang", get(std::future::pending::<&'static str>));
     let listener = LoopbackServer::bind(0).await.unwrap();
     LoopbackServer::start(listener, router, ServerLimits::default()).unwrap()
 }
@@ -149,6 +149,18 @@ async fn idempotent_calls_are_retried_with_jittered_backoff_and_others_are_not()
         .unwrap_err();
     assert_eq!(counters.down.load(Ordering::SeqCst), 3);
     assert_eq!(err.rejection().and_then(|r| r.request_id.as_deref()), None, "standard dialect reads no id");
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable);
+
+    // A GET with effects, marked so: one attempt, like a POST.
+    counters.flaky.store(0, Ordering::SeqCst);
+    let err = http
+        .send_request(
+            Call::new("issue", "/flaky").not_idempotent(),
+            http.reqwest().get(format!("{base}/flaky")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(counters.flaky.load(Ordering::SeqCst), 1);
     assert_eq!(err.error_kind(), ErrorKind::Unavailable);
     server.shutdown().await.unwrap();
 }

@@ -4,12 +4,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use partner_core::crypto::sha1;
-use partner_ovhcloud::{Secret, sign};
+use partner_ovhcloud::{ApplicationSecret, ConsumerKey, SignedRequest, UnixTime, sign};
 use std::hint::black_box;
 
 fn signing(c: &mut Criterion) {
-    let app_secret = Secret::from("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk");
-    let ck = Secret::from("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY");
+    let app_secret = ApplicationSecret::new("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk").unwrap();
+    let ck = ConsumerKey::new("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY").unwrap();
     let url = "https://eu.api.ovh.com/1.0/domain/zone/example.com/record";
     let body = vec![b'x'; 1024];
     let pre_image = format!(
@@ -22,14 +22,12 @@ fn signing(c: &mut Criterion) {
     });
     group.bench_function("sign", |b| {
         b.iter(|| {
-            sign(
-                &app_secret,
-                &ck,
-                black_box("POST"),
-                black_box(url),
-                black_box(&body),
-                1_700_000_000,
-            )
+            let request = SignedRequest {
+                method: black_box("POST"),
+                url: black_box(url),
+                body: black_box(&body),
+            };
+            sign(&app_secret, &ck, &request, UnixTime::from_secs(1_700_000_000))
         })
     });
     group.finish();
@@ -38,21 +36,18 @@ fn signing(c: &mut Criterion) {
 #[cfg(all(feature = "client", feature = "mock"))]
 fn signed_call(c: &mut Criterion) {
     use partner_ovhcloud::fake::{DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET, FakeOvh};
-    use partner_ovhcloud::{CredentialRequest, Endpoint, OvhClient};
+    use partner_ovhcloud::{CredentialRequest, OvhClient};
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (fake, customer) = rt.block_on(async {
         let fake = FakeOvh::builder().start(0).await.unwrap();
-        let app = OvhClient::builder(
-            Endpoint::custom(&fake.endpoint_url()).unwrap(),
-            DEFAULT_APPLICATION_KEY,
-            DEFAULT_APPLICATION_SECRET,
-        )
-        .build()
-        .unwrap();
+        let app = OvhClient::builder(DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET)
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
         let asked = app.request_credential(&CredentialRequest::read_only()).await.unwrap();
         assert!(fake.validate(&asked.consumer_key));
-        (fake, app.for_customer(asked.consumer_key).unwrap())
+        (fake, app.for_customer(asked.consumer_key))
     });
     c.bench_function("ovhcloud_signed_get_me_against_fake", |b| {
         b.iter(|| rt.block_on(async { customer.get::<serde_json::Value>("/me").await.unwrap() }))

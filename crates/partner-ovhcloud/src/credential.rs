@@ -3,10 +3,9 @@
 
 use std::fmt;
 
-use partner_core::Secret;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{ConsumerKey, Error};
 
 /// An HTTP method of an access rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -179,12 +178,17 @@ impl CredentialRequest {
     }
 
     /// Checks that the request asks for something.
+    ///
+    /// # Errors
+    ///
+    /// `malformed` without access rules, or with a rule path that does not
+    /// start with `/`.
     pub fn validate(&self) -> Result<(), Error> {
         if self.access_rules.is_empty() {
-            return Err(Error::Malformed("a credential request needs at least one access rule"));
+            return Err(Error::malformed("a credential request needs at least one access rule"));
         }
         if self.access_rules.iter().any(|r| !r.path.starts_with('/')) {
-            return Err(Error::Malformed("access rule paths start with /"));
+            return Err(Error::malformed("access rule paths start with /"));
         }
         Ok(())
     }
@@ -215,9 +219,9 @@ pub enum CredentialState {
 pub struct CredentialResponse {
     /// `pendingValidation` until the customer consents.
     pub state: CredentialState,
-    /// The consumer key (store it per customer; sign with it).
-    #[serde(deserialize_with = "secret_string")]
-    pub consumer_key: Secret,
+    /// The consumer key (store it per customer; sign with it). An answer
+    /// with an empty one does not decode.
+    pub consumer_key: ConsumerKey,
     /// Where to send the customer to consent.
     pub validation_url: String,
 }
@@ -230,10 +234,6 @@ impl fmt::Debug for CredentialResponse {
             .field("validation_url", &"[REDACTED]")
             .finish()
     }
-}
-
-fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
-    String::deserialize(d).map(Secret::from)
 }
 
 /// What `GET /auth/currentCredential` says of the key in use.
@@ -280,6 +280,9 @@ mod tests {
         let r: CredentialResponse = serde_json::from_str(r#"{"state":"pendingValidation","consumerKey":"ck","validationUrl":"https://x/auth/?credentialToken=t"}"#).unwrap();
         assert_eq!(r.state, CredentialState::PendingValidation);
         assert!(!format!("{r:?}").contains("ck\""));
+        let empty =
+            r#"{"state":"pendingValidation","consumerKey":"","validationUrl":"https://x/"}"#;
+        assert!(serde_json::from_str::<CredentialResponse>(empty).is_err());
         let s: CredentialState = serde_json::from_str(r#""somethingNew""#).unwrap();
         assert_eq!(s, CredentialState::Unknown);
         let req = CredentialRequest::read_only().allowed_ips(["10.0.0.0/8"]);

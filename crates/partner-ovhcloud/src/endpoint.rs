@@ -9,6 +9,10 @@ use url::Url;
 
 use crate::Error;
 
+const fn unsafe_input(what: &'static str) -> Error {
+    Error::Core(partner_core::Error::UnsafeInput(what))
+}
+
 /// Where the API lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -47,7 +51,12 @@ impl Endpoint {
         }
     }
 
-    /// A custom base URL.
+    /// A custom base URL (with its version path, such as `/1.0`).
+    ///
+    /// # Errors
+    ///
+    /// `malformed` or `unsafe-input` unless it is https, or http on a
+    /// loopback address, without credentials, query or fragment.
     pub fn custom(url: &str) -> Result<Self, Error> {
         Ok(Endpoint::Custom(BaseUrl::parse(url)?))
     }
@@ -57,7 +66,7 @@ impl Endpoint {
     /// `path` starts with `/` and is split on `/`; each segment is encoded
     /// as exactly one path segment ([`partner_core::path::push_segment`]),
     /// so a value with `?`, `#`, `%`, `\` or a space cannot change the
-    /// request. Refused with [`Error::UnsafeInput`]: `.` and `..` segments,
+    /// request. Refused as `unsafe-input`: `.` and `..` segments,
     /// empty segments (`//`; one trailing `/` is kept), and control
     /// characters anywhere (a URL parser drops tab, CR and LF, so `\t..`
     /// would become `..`). The URL's parsed path is then checked to be
@@ -73,9 +82,12 @@ impl Endpoint {
     /// assert!(Endpoint::OvhEu.url("/me/../auth", &[]).is_err());
     /// assert!(Endpoint::OvhEu.url("/me/\t../auth", &[]).is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// `unsafe-input` as above.
     pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, Error> {
-        let rest =
-            path.strip_prefix('/').ok_or(Error::UnsafeInput("api path must start with /"))?;
+        let rest = path.strip_prefix('/').ok_or(unsafe_input("api path must start with /"))?;
         let mut segments: Vec<&str> = rest.split('/').collect();
         // One trailing `/` (and the root `/` itself) is kept as it is.
         let trailing_slash = segments.last() == Some(&"");
@@ -83,8 +95,7 @@ impl Endpoint {
             segments.pop();
         }
         let versioned = matches!(segments.first(), Some(&"v1") | Some(&"v2"));
-        let mut url =
-            Url::parse(self.base_url()).map_err(|_| Error::UnsafeInput("endpoint url"))?;
+        let mut url = Url::parse(self.base_url()).map_err(|_| unsafe_input("endpoint url"))?;
         let mut built = url.path().trim_end_matches('/').to_owned();
         if versioned {
             // `/v1/...` and `/v2/...` replace the version segment (`/1.0`).
@@ -169,7 +180,7 @@ mod tests {
 #[cfg(test)]
 mod dot_segments {
     use super::*;
-    use partner_core::{ErrorKind, HasErrorKind};
+    use partner_core::ErrorKind;
 
     // Both reached the wire (and the signature) as another path: the url
     // crate drops the tab and then resolves the `..` it leaves.

@@ -1,8 +1,10 @@
-//! The one error type of this crate.
+//! The one error type of this crate, and the OVHcloud error families read
+//! from a refusal.
 
-use partner_core::{ErrorKind, HasErrorKind};
+use partner_core::{ErrorKind, HasErrorKind, ProviderRejection};
 
-/// The OVHcloud API's error families, from the status and `errorCode` / `class`.
+/// The OVHcloud API's error families, from the status and `errorCode` /
+/// `class` of a refusal ([`Error::ovh_kind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OvhErrorKind {
@@ -20,7 +22,7 @@ pub enum OvhErrorKind {
     NotCredential,
     /// 403 `INVALID_KEY`: the application key is unknown.
     InvalidKey,
-    /// 401: the call needs authentication.
+    /// 401: the call needs authentication (or the bearer token is refused).
     NotAuthenticated,
     /// 404.
     NotFound,
@@ -58,100 +60,113 @@ impl OvhErrorKind {
             _ => OvhErrorKind::Other,
         }
     }
+
+    /// The family of a refusal.
+    pub fn of(rejection: &ProviderRejection) -> Self {
+        OvhErrorKind::classify(rejection.status, rejection.code.as_deref())
+    }
 }
 
 /// Everything that can go wrong signing, verifying or calling the API.
 ///
+/// Every failure is a [`partner_core::Error`]: this crate has nothing that
+/// core cannot say. Its kind ([`error_kind`](Self::error_kind)) is the core
+/// error's own; a refusal of the API keeps OVHcloud's `errorCode`,
+/// `message` and `X-Ovh-QueryID` in [`rejection`](Self::rejection), and
+/// [`ovh_kind`](Self::ovh_kind) names its family.
+///
 /// Messages are lower-case and never carry the application secret, the
 /// consumer key, a signature or a token.
-#[derive(Debug, thiserror::Error)]
+///
+/// ```
+/// use partner_ovhcloud::{ConsumerKey, Error, ErrorKind};
+///
+/// let err = ConsumerKey::new("").unwrap_err();
+/// assert_eq!(err, Error::Core(partner_core::Error::EmptyKey));
+/// assert_eq!(err.error_kind(), ErrorKind::Malformed);
+/// assert_eq!(err.error_kind().http_status(), 400);
+/// assert!(err.rejection().is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Input that cannot be parsed (a signature that is not `$1$` + 40 hex digits).
-    #[error("malformed: {0}")]
-    Malformed(&'static str),
-    /// A URL or path that would leave the API (bad scheme, host, traversal).
-    #[error("unsafe input: {0}")]
-    UnsafeInput(&'static str),
-    /// A key (application key or secret, consumer key, OAuth2 client id or
-    /// secret) is empty: a key everyone knows signs nothing.
-    #[error("key is empty")]
-    EmptyKey,
-    /// The signature does not match.
-    #[error("signature mismatch")]
-    BadSignature,
-    /// The timestamp is older than the allowed skew.
-    #[error("timestamp too old")]
-    Expired,
-    /// The timestamp is further in the future than the allowed skew.
-    #[error("timestamp in the future")]
-    NotYetValid,
-    /// The API answered with an error.
-    #[error("ovhcloud api error {status} ({kind:?}): {message}{}", query_id.as_deref().map(|q| format!(" [query id {q}]")).unwrap_or_default())]
-    Api {
-        /// The family.
-        kind: OvhErrorKind,
-        /// The HTTP status.
-        status: u16,
-        /// `errorCode` or `class`, as sent.
-        error_code: Option<String>,
-        /// `message`, as sent.
-        message: String,
-        /// `X-Ovh-QueryID`, to quote to OVHcloud support.
-        query_id: Option<String>,
-    },
-    /// The request did not complete.
-    #[cfg(feature = "client")]
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The request timed out.
-    #[cfg(feature = "client")]
-    #[error("request timed out")]
-    Timeout,
-    /// Another `partner-core` error, kept as it is (its kind included).
+    /// A `partner-core` error, kept as it is (its kind and source included).
     #[error(transparent)]
-    Core(partner_core::Error),
+    Core(#[from] partner_core::Error),
 }
 
 impl Error {
-    /// The API error family, for API errors.
-    pub fn ovh_kind(&self) -> Option<OvhErrorKind> {
+    /// The kind of this error (the core error's own).
+    pub fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Api { kind, .. } => Some(*kind),
-            _ => None,
+            Error::Core(err) => err.error_kind(),
         }
+    }
+
+    /// OVHcloud's refusal, when the API refused (a 4xx), or the last 5xx
+    /// answer of a call that stayed unavailable after the retries.
+    pub fn rejection(&self) -> Option<&ProviderRejection> {
+        match self {
+            Error::Core(err) => err.rejection(),
+        }
+    }
+
+    /// The API error family of a refusal ([`OvhErrorKind::of`] its
+    /// [`rejection`](Self::rejection)); `None` for other errors.
+    pub fn ovh_kind(&self) -> Option<OvhErrorKind> {
+        self.rejection().map(OvhErrorKind::of)
+    }
+
+    /// Input that cannot be parsed (`malformed`).
+    pub(crate) fn malformed(what: &'static str) -> Self {
+        Error::Core(partner_core::Error::Malformed(what))
     }
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
-        match self {
-            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
-            Error::UnsafeInput(_) => ErrorKind::UnsafeInput,
-            Error::BadSignature => ErrorKind::BadSignature,
-            Error::Expired => ErrorKind::Expired,
-            Error::NotYetValid => ErrorKind::NotYetValid,
-            Error::Api { .. } => ErrorKind::Rejected,
-            #[cfg(feature = "client")]
-            Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
-            Error::Core(err) => err.error_kind(),
-        }
+        Error::error_kind(self)
     }
 }
 
-impl From<partner_core::Error> for Error {
-    fn from(err: partner_core::Error) -> Self {
-        use partner_core::Error as Core;
-        match err {
-            Core::Malformed(w) => Error::Malformed(w),
-            Core::UnsafeInput(w) => Error::UnsafeInput(w),
-            Core::EmptyKey => Error::EmptyKey,
-            Core::BadSignature => Error::BadSignature,
-            Core::Expired => Error::Expired,
-            Core::NotYetValid => Error::NotYetValid,
-            // Anything else keeps its own kind (a `_ => BadSignature` arm
-            // used to turn, say, `ReplayGuardFull` into a signature error).
-            other => Error::Core(other),
-        }
+impl From<ProviderRejection> for Error {
+    fn from(rejection: ProviderRejection) -> Self {
+        Error::Core(partner_core::Error::rejected(rejection))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partner_core::Unavailability;
+    use std::sync::Arc;
+
+    #[test]
+    fn kinds_are_core_kinds_and_families_read_the_rejection() {
+        let refused = Error::from(
+            ProviderRejection::new("ovhcloud", 403)
+                .with_code("NOT_GRANTED_CALL")
+                .with_request_id("EU.q1"),
+        );
+        assert_eq!(refused.error_kind(), ErrorKind::Rejected);
+        assert_eq!(refused.ovh_kind(), Some(OvhErrorKind::NotGrantedCall));
+        assert_eq!(refused.rejection().and_then(|r| r.request_id.as_deref()), Some("EU.q1"));
+        let down = Error::from(partner_core::Error::unavailable(
+            "ovhcloud",
+            Unavailability::ServerError { status: 503 },
+            Some(Arc::new(ProviderRejection::new("ovhcloud", 503))),
+        ));
+        assert_eq!(down.error_kind(), ErrorKind::Unavailable);
+        assert_eq!(down.ovh_kind(), Some(OvhErrorKind::Server));
+        let full = Error::from(partner_core::Error::ReplayGuardFull);
+        assert_eq!(full.error_kind(), ErrorKind::Unavailable);
+        assert_eq!(full.ovh_kind(), None);
+        assert_eq!(Error::malformed("x").error_kind(), ErrorKind::Malformed);
+        assert_eq!(OvhErrorKind::classify(460, None), OvhErrorKind::ServiceExpired);
+        assert_eq!(OvhErrorKind::classify(502, None), OvhErrorKind::Server);
+        assert_eq!(
+            OvhErrorKind::classify(401, Some("invalid_client")),
+            OvhErrorKind::NotAuthenticated
+        );
     }
 }

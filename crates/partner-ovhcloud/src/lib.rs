@@ -9,22 +9,30 @@ mod endpoint;
 mod error;
 #[cfg(feature = "mock")]
 pub mod fake;
-#[cfg(feature = "client")]
-mod retry;
+mod keys;
 mod signing;
 
 #[cfg(feature = "client")]
-pub use client::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, OvhClient, OvhClientBuilder, Response};
+pub use client::{OvhClient, OvhClientBuilder};
 pub use credential::{
     AccessRule, Credential, CredentialRequest, CredentialResponse, CredentialState, Method,
 };
 pub use endpoint::Endpoint;
 pub use error::{Error, OvhErrorKind};
-#[cfg(feature = "client")]
-pub use retry::MAX_RETRIES_LIMIT;
-pub use signing::{DEFAULT_MAX_SKEW, SignedRequest, json_body, sign, verify};
+pub use keys::{ApplicationSecret, ConsumerKey};
+pub use signing::{
+    DEFAULT_WINDOW, SignatureHeaders, SignedRequest, VerifiedRequest, default_policy, json_body,
+    sign, verify,
+};
 
+/// The provider name, in errors, spans, events and vector files.
+pub const PROVIDER: &str = "ovhcloud";
+
+/// The HTTP settings, OAuth2 client authentication and raw answers of [`OvhClient`].
+#[cfg(feature = "client")]
+pub use partner_core::http::{Answer, HttpSettings, RetryPolicy, oauth::ClientAuth};
 /// The `partner-core` items this crate's API uses.
 pub use partner_core::{
-    Clock, ErrorKind, FixedClock, HasErrorKind, Secret, Sleeper, SystemClock, UnixTime,
+    AcceptancePolicy, Clock, ErrorKind, FixedClock, Freshness, HasErrorKind, ProviderRejection,
+    Secret, Sleeper, SystemClock, UnixTime,
 };

@@ -4,180 +4,187 @@
 use std::io;
 use std::time::Duration;
 
-use partner_core::crypto::{constant_time_eq, sha1_parts};
-use partner_core::{Secret, UnixTime};
+use partner_core::crypto::{hex_eq, sha1_parts};
+use partner_core::encoding::push_hex;
+use partner_core::{AcceptancePolicy, Freshness, UnixTime, trace};
 
-use crate::Error;
+use crate::{ApplicationSecret, ConsumerKey, Error, PROVIDER};
 
-/// Default skew a verifier accepts between the signed timestamp and now.
-pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
+/// The window [`default_policy`] accepts: a signed timestamp at most 300 s
+/// in the past or in the future, as the API does.
+pub const DEFAULT_WINDOW: Freshness =
+    Freshness::new(Duration::from_secs(300), Duration::from_secs(300));
+
+/// The policy of a verifier that was given none: [`DEFAULT_WINDOW`], no
+/// single-use check (a request may be sent again within the window, as
+/// the API allows). Add a replay guard with
+/// [`AcceptancePolicy::with_replay_guard`] to refuse a signature seen before.
+pub fn default_policy() -> AcceptancePolicy {
+    AcceptancePolicy::new(DEFAULT_WINDOW)
+}
 
 const PREFIX: &str = "$1$";
 
-fn hex20(bytes: &[u8; 20]) -> [u8; 40] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 40];
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
+/// What a signature covers: the method, the absolute URL exactly as sent
+/// (query included) and the exact body bytes (empty when none). A plain
+/// argument bundle, the same for [`sign`] and [`verify`]: build it with a
+/// struct expression.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedRequest<'a> {
+    /// The HTTP method (any case: it is signed upper-case).
+    pub method: &'a str,
+    /// The absolute URL as sent or received.
+    pub url: &'a str,
+    /// The body as sent or received.
+    pub body: &'a [u8],
+}
+
+/// The signature headers of a received request: `X-Ovh-Timestamp` and
+/// `X-Ovh-Signature`.
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureHeaders<'a> {
+    /// `X-Ovh-Timestamp`.
+    pub timestamp: UnixTime,
+    /// `X-Ovh-Signature`: `$1$` and 40 hex digits.
+    pub signature: &'a str,
+}
+
+impl<'a> SignatureHeaders<'a> {
+    /// Reads the headers as received (the timestamp as decimal Unix
+    /// seconds, [`UnixTime::parse_secs`]).
+    ///
+    /// # Errors
+    ///
+    /// `malformed` when the timestamp is not an integer number of seconds.
+    pub fn parse(timestamp: &str, signature: &'a str) -> Result<Self, Error> {
+        Ok(SignatureHeaders { timestamp: UnixTime::parse_secs(timestamp)?, signature })
     }
-    out
+}
+
+/// A request whose signature [`verify`] accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedRequest {
+    /// The signed timestamp.
+    pub timestamp: UnixTime,
 }
 
 fn digest(
-    application_secret: &[u8],
-    consumer_key: &[u8],
-    method: &str,
-    url: &str,
-    body: &[u8],
-    timestamp: i64,
+    application_secret: &ApplicationSecret,
+    consumer_key: &ConsumerKey,
+    request: &SignedRequest<'_>,
+    timestamp: UnixTime,
 ) -> [u8; 20] {
-    let method_upper = method.to_ascii_uppercase();
-    let method_upper = method_upper.as_bytes();
-    let ts = timestamp.to_string();
+    let method_upper = request.method.to_ascii_uppercase();
+    let ts = timestamp.as_secs().to_string();
     sha1_parts(&[
-        application_secret,
+        application_secret.secret().expose(),
         b"+",
-        consumer_key,
+        consumer_key.secret().expose(),
         b"+",
-        method_upper,
+        method_upper.as_bytes(),
         b"+",
-        url.as_bytes(),
+        request.url.as_bytes(),
         b"+",
-        body,
+        request.body,
         b"+",
         ts.as_bytes(),
     ])
 }
 
-/// Refuses an empty application secret or consumer key: with either one
-/// empty, anyone who knows the other could sign.
-fn check_keys(application_secret: &Secret, consumer_key: &Secret) -> Result<(), Error> {
-    if application_secret.is_empty() || consumer_key.is_empty() {
-        return Err(Error::EmptyKey);
-    }
-    Ok(())
-}
-
-/// The `X-Ovh-Signature` of a request: `"$1$"` + lower-case hex SHA-1 of
+/// The `X-Ovh-Signature` of a request sent at `now` (its
+/// `X-Ovh-Timestamp`): `"$1$"` + lower-case hex SHA-1 of
 /// `AS+"+"+CK+"+"+METHOD+"+"+URL+"+"+BODY+"+"+TIMESTAMP`.
 ///
-/// `url` is the absolute URL exactly as sent, query included, and `body` the
-/// exact bytes sent (empty when none).
+/// Neither key can be empty ([`ApplicationSecret::new`] and
+/// [`ConsumerKey::new`] refuse it), so signing cannot fail.
+///
+/// ```
+/// use partner_ovhcloud::{ApplicationSecret, ConsumerKey, SignedRequest, UnixTime, sign};
+///
+/// // The official SDKs' test vector (python-ovh, go-ovh, php-ovh).
+/// let application_secret = ApplicationSecret::new("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk")?;
+/// let consumer_key = ConsumerKey::new("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY")?;
+/// let request = SignedRequest { method: "GET", url: "https://eu.api.ovh.com/1.0/auth", body: b"" };
+/// let sig = sign(&application_secret, &consumer_key, &request, UnixTime::from_secs(1457018875));
+/// assert_eq!(sig, "$1$e9556054b6309771395efa467c22e627407461ad");
+/// # Ok::<(), partner_ovhcloud::Error>(())
+/// ```
+pub fn sign(
+    application_secret: &ApplicationSecret,
+    consumer_key: &ConsumerKey,
+    request: &SignedRequest<'_>,
+    now: UnixTime,
+) -> String {
+    let mut out = String::with_capacity(43);
+    out.push_str(PREFIX);
+    push_hex(&mut out, &digest(application_secret, consumer_key, request, now));
+    out
+}
+
+/// Verifies a received request at `now`, in this order: `malformed` unless
+/// the signature is `$1$` + 40 hex digits (either case); `bad-signature`
+/// (constant time); then `policy`'s time window (`expired` when the
+/// timestamp is older than its `max_age`, `not-yet-valid` when further
+/// ahead than its `max_skew`; [`default_policy`]: 300 s each way); then,
+/// when the policy has a replay guard, `replayed` for a signature seen
+/// before. Each outcome is reported with [`partner_core::trace::verification`].
+///
+/// ```
+/// use partner_ovhcloud::{
+///     ApplicationSecret, ConsumerKey, ErrorKind, SignatureHeaders, SignedRequest, UnixTime,
+///     default_policy, sign, verify,
+/// };
+///
+/// let app_secret = ApplicationSecret::new("app secret")?;
+/// let ck = ConsumerKey::new("consumer key")?;
+/// let request = SignedRequest { method: "GET", url: "https://eu.api.ovh.com/1.0/me", body: b"" };
+/// let signature = sign(&app_secret, &ck, &request, UnixTime::from_secs(1_700_000_000));
+/// let headers = SignatureHeaders::parse("1700000000", &signature)?;
+/// let now = UnixTime::from_secs(1_700_000_010);
+/// let verified = verify(&app_secret, &ck, &request, &headers, now, &default_policy())?;
+/// assert_eq!(verified.timestamp, UnixTime::from_secs(1_700_000_000));
+/// let later = UnixTime::from_secs(1_700_000_301);
+/// let err = verify(&app_secret, &ck, &request, &headers, later, &default_policy()).unwrap_err();
+/// assert_eq!(err.error_kind(), ErrorKind::Expired);
+/// # Ok::<(), partner_ovhcloud::Error>(())
+/// ```
 ///
 /// # Errors
 ///
-/// [`Error::EmptyKey`] when the application secret or the consumer key is
-/// empty.
-///
-/// ```
-/// use partner_ovhcloud::{Error, sign};
-/// use partner_core::Secret;
-///
-/// // The official SDKs' test vector (python-ovh, go-ovh, php-ovh).
-/// let sig = sign(
-///     &Secret::from("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk"),
-///     &Secret::from("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY"),
-///     "GET",
-///     "https://eu.api.ovh.com/1.0/auth",
-///     b"",
-///     1457018875,
-/// )?;
-/// assert_eq!(sig, "$1$e9556054b6309771395efa467c22e627407461ad");
-/// # Ok::<(), Error>(())
-/// ```
-pub fn sign(
-    application_secret: &Secret,
-    consumer_key: &Secret,
-    method: &str,
-    url: &str,
-    body: &[u8],
-    timestamp: i64,
-) -> Result<String, Error> {
-    check_keys(application_secret, consumer_key)?;
-    let hex = hex20(&digest(
-        application_secret.expose(),
-        consumer_key.expose(),
-        method,
-        url,
-        body,
-        timestamp,
-    ));
-    let mut out = String::with_capacity(43);
-    out.push_str(PREFIX);
-    out.extend(hex.iter().map(|&b| char::from(b)));
-    Ok(out)
-}
-
-/// What a signed request carries, for verification. A plain argument
-/// bundle: build it with a struct expression.
-#[derive(Debug, Clone, Copy)]
-pub struct SignedRequest<'a> {
-    /// The HTTP method.
-    pub method: &'a str,
-    /// The absolute URL as received.
-    pub url: &'a str,
-    /// The body as received.
-    pub body: &'a [u8],
-    /// `X-Ovh-Timestamp`.
-    pub timestamp: i64,
-    /// `X-Ovh-Signature`.
-    pub signature: &'a str,
-}
-
-/// Verifies a signature: [`Error::EmptyKey`] (kind `malformed`) when the
-/// application secret or the consumer key is empty, `malformed` unless the
-/// signature is `$1$` + 40 hex digits (either case), then `bad-signature`
-/// (constant time), then the time: `expired` when `now - timestamp >
-/// max_skew`, `not-yet-valid` when `timestamp - now > max_skew`.
-///
-/// ```
-/// use std::time::Duration;
-/// use partner_ovhcloud::{Secret, SignedRequest, UnixTime, sign, verify};
-///
-/// let (app_secret, ck) = (Secret::from("app secret"), Secret::from("consumer key"));
-/// let url = "https://eu.api.ovh.com/1.0/me";
-/// let signature = sign(&app_secret, &ck, "GET", url, b"", 1_700_000_000)?;
-/// let request = SignedRequest { method: "GET", url, body: b"", timestamp: 1_700_000_000, signature: &signature };
-/// let now = UnixTime::from_secs(1_700_000_010);
-/// verify(&app_secret, &ck, &request, now, Duration::from_secs(300))?;
-/// assert!(verify(&Secret::from(""), &ck, &request, now, Duration::from_secs(300)).is_err());
-/// # Ok::<(), partner_ovhcloud::Error>(())
-/// ```
+/// As above; `unavailable` when the replay guard is full.
 pub fn verify(
-    application_secret: &Secret,
-    consumer_key: &Secret,
+    application_secret: &ApplicationSecret,
+    consumer_key: &ConsumerKey,
     request: &SignedRequest<'_>,
+    headers: &SignatureHeaders<'_>,
     now: UnixTime,
-    max_skew: Duration,
-) -> Result<(), Error> {
-    check_keys(application_secret, consumer_key)?;
-    let hex = request
+    policy: &AcceptancePolicy,
+) -> Result<VerifiedRequest, Error> {
+    let outcome = check(application_secret, consumer_key, request, headers, now, policy);
+    trace::verification(PROVIDER, "request-signature", outcome)
+}
+
+fn check(
+    application_secret: &ApplicationSecret,
+    consumer_key: &ConsumerKey,
+    request: &SignedRequest<'_>,
+    headers: &SignatureHeaders<'_>,
+    now: UnixTime,
+    policy: &AcceptancePolicy,
+) -> Result<VerifiedRequest, Error> {
+    let hex = headers
         .signature
         .strip_prefix(PREFIX)
         .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or(Error::Malformed("signature is not $1$ and 40 hex digits"))?;
-    let expected = hex20(&digest(
-        application_secret.expose(),
-        consumer_key.expose(),
-        request.method,
-        request.url,
-        request.body,
-        request.timestamp,
-    ));
-    let received: Vec<u8> = hex.bytes().map(|b| b.to_ascii_lowercase()).collect();
-    if !constant_time_eq(&received, &expected) {
-        return Err(Error::BadSignature);
+        .ok_or(Error::malformed("signature is not $1$ and 40 hex digits"))?;
+    let expected = digest(application_secret, consumer_key, request, headers.timestamp);
+    if !hex_eq(&expected, hex) {
+        return Err(partner_core::Error::BadSignature.into());
     }
-    let skew = i128::from(max_skew.as_secs());
-    let age = now.seconds_since(UnixTime::from_secs(request.timestamp));
-    if age > skew {
-        Err(Error::Expired)
-    } else if -age > skew {
-        Err(Error::NotYetValid)
-    } else {
-        Ok(())
-    }
+    // The digest, not the text received: `$1$AB..` and `$1$ab..` are one signature.
+    policy.accept(headers.timestamp, &expected, now)?;
+    Ok(VerifiedRequest { timestamp: headers.timestamp })
 }
 
 /// Serialises a request body as the official SDKs send it: compact JSON
@@ -188,10 +195,15 @@ pub fn verify(
 /// let body = partner_ovhcloud::json_body(&serde_json::json!({"a": "é", "b": [1, 2]})).unwrap();
 /// assert_eq!(body, br#"{"a":"\u00e9","b":[1,2]}"#);
 /// ```
+///
+/// # Errors
+///
+/// `malformed` when the value does not serialise to JSON (a map with
+/// non-string keys).
 pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(128);
     let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiOnly);
-    value.serialize(&mut ser).map_err(|_| Error::Malformed("body does not serialise to json"))?;
+    value.serialize(&mut ser).map_err(|err| partner_core::Error::json("request body", err))?;
     Ok(out)
 }
 
@@ -221,93 +233,4 @@ impl serde_json::ser::Formatter for AsciiOnly {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use partner_core::{ErrorKind, HasErrorKind};
-
-    fn s(t: &str) -> Secret {
-        Secret::from(t)
-    }
-
-    // The official SDKs' vectors (python-ovh tests/test_client.py and others).
-    #[test]
-    fn official_vectors() {
-        let (a, c) = (s("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk"), s("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY"));
-        assert_eq!(
-            sign(
-                &a,
-                &c,
-                "POST",
-                "https://eu.api.ovh.com/1.0/auth",
-                br#"{"a":"b","c":"d"}"#,
-                1457018875
-            )
-            .unwrap(),
-            "$1$ec2fb5c7a81f64723c77d2e5b609ae6f58a84fc1"
-        );
-        assert_eq!(
-            sign(&a, &c, "delete", "https://eu.api.ovh.com/1.0/auth", b"", 1457018875).unwrap(),
-            "$1$a1eecd00b3b02b6cf5708b84b9ff42059a950d85"
-        );
-    }
-
-    #[test]
-    fn empty_keys_are_refused_by_sign_and_verify() {
-        let url = "https://eu.api.ovh.com/1.0/me";
-        for (a, c) in [("", "ck"), ("as", ""), ("", "")] {
-            let err = sign(&s(a), &s(c), "GET", url, b"", 1000).unwrap_err();
-            assert!(matches!(err, Error::EmptyKey), "sign({a:?}, {c:?}): {err:?}");
-            assert_eq!(err.error_kind(), ErrorKind::Malformed);
-            // A signature computed with the empty key is refused too, before any comparison.
-            let sig = format!(
-                "$1${}",
-                partner_core::encoding::hex_encode(digest(
-                    a.as_bytes(),
-                    c.as_bytes(),
-                    "GET",
-                    url,
-                    b"",
-                    1000
-                ))
-            );
-            let req =
-                SignedRequest { method: "GET", url, body: b"", timestamp: 1000, signature: &sig };
-            let err = verify(&s(a), &s(c), &req, UnixTime::from_secs(1000), DEFAULT_MAX_SKEW)
-                .unwrap_err();
-            assert!(matches!(err, Error::EmptyKey), "verify({a:?}, {c:?}): {err:?}");
-        }
-    }
-
-    #[test]
-    fn verify_order() {
-        let (a, c) = (s("as"), s("ck"));
-        let sig = sign(&a, &c, "GET", "https://x/1.0/me", b"", 1000).unwrap();
-        fn req(signature: &str, ts: i64) -> SignedRequest<'_> {
-            SignedRequest {
-                method: "GET",
-                url: "https://x/1.0/me",
-                body: b"",
-                timestamp: ts,
-                signature,
-            }
-        }
-        let check = |r: SignedRequest<'_>, now: i64| {
-            verify(&a, &c, &r, UnixTime::from_secs(now), DEFAULT_MAX_SKEW)
-                .map_err(|e| e.error_kind())
-        };
-        assert_eq!(check(req(&sig, 1000), 1300), Ok(()));
-        assert_eq!(check(req(&sig.to_uppercase(), 1000), 1000), Ok(()));
-        assert_eq!(check(req(&sig, 1000), 1301), Err(ErrorKind::Expired));
-        assert_eq!(check(req(&sig, 1000), 699), Err(ErrorKind::NotYetValid));
-        assert_eq!(check(req(&sig, 1001), 1000), Err(ErrorKind::BadSignature));
-        assert_eq!(check(req("$1$abc", 1000), 1000), Err(ErrorKind::Malformed));
-        assert_eq!(check(req(&sig[3..], 1000), 1000), Err(ErrorKind::Malformed));
-        assert_eq!(check(req(&format!("$2${}", &sig[3..]), 1000), 1000), Err(ErrorKind::Malformed));
-    }
-
-    #[test]
-    fn ascii_json() {
-        let v = serde_json::json!({"k": "😀 <é>\n\"", "n": null});
-        assert_eq!(json_body(&v).unwrap(), br#"{"k":"\ud83d\ude00 <\u00e9>\n\"","n":null}"#);
-    }
-}
+mod tests;

@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+use partner_core::http::reqwest;
 use partner_ovhcloud::fake::{
     BEARER_LIFETIME, DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET, FakeOvh, RunningOvh,
 };
-use partner_ovhcloud::{Endpoint, FixedClock, OvhClient};
+use partner_ovhcloud::{ClientAuth, FixedClock, OvhClient};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -48,7 +49,7 @@ async fn json(r: reqwest::Response) -> Value {
 
 /// `GET /1.0/me` with `Authorization: Bearer <token>`.
 async fn me_with(fake: &RunningOvh, token: &str) -> reqwest::Response {
-    http().get(format!("{}/me", fake.endpoint_url())).bearer_auth(token).send().await.unwrap()
+    http().get(format!("{}/me", fake.base_url())).bearer_auth(token).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -178,7 +179,7 @@ async fn api_calls_with_a_bad_bearer_token_get_a_bearer_challenge() {
 
     // No authentication at all (only the application key): 401, bare challenge.
     let r = http()
-        .get(format!("{}/me", fake.endpoint_url()))
+        .get(format!("{}/me", fake.base_url()))
         .header("X-Ovh-Application", DEFAULT_APPLICATION_KEY)
         .send()
         .await
@@ -230,16 +231,14 @@ async fn recording_token_url() -> (String, tokio::task::JoinHandle<String>) {
 async fn the_client_authenticates_by_basic_unless_told_to_use_the_body() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let fake = fake(&clock).await;
-    let client = |token_url: String, in_body: Option<bool>| {
-        let mut builder = OvhClient::builder(
-            Endpoint::custom(&fake.endpoint_url()).unwrap(),
-            DEFAULT_APPLICATION_KEY,
-            DEFAULT_APPLICATION_SECRET,
-        )
-        .oauth2(ID, SECRET, token_url)
-        .clock(clock.clone());
-        if let Some(in_body) = in_body {
-            builder = builder.oauth2_secret_in_body(in_body);
+    let client = |token_url: String, auth: Option<ClientAuth>| {
+        let mut builder = OvhClient::builder(DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET)
+            .base_url(fake.base_url())
+            .oauth2(ID, SECRET, token_url)
+            .clock(clock.clone())
+            .sleeper(clock.clone());
+        if let Some(auth) = auth {
+            builder = builder.client_auth(auth);
         }
         builder.build().unwrap()
     };
@@ -254,14 +253,49 @@ async fn the_client_authenticates_by_basic_unless_told_to_use_the_body() {
     assert!(request.contains("grant_type=client_credentials&scope=all"), "{request}");
 
     let (url, seen) = recording_token_url().await;
-    let _ = client(url, Some(true)).get::<Value>("/me").await;
+    let _ = client(url, Some(ClientAuth::Body)).get::<Value>("/me").await;
     let request = seen.await.unwrap();
     assert!(!request.to_ascii_lowercase().contains("authorization:"), "{request}");
     assert!(request.contains("client_id=sa-id&client_secret=sa-secret"), "{request}");
 
     // Both methods work against the fake.
-    for in_body in [None, Some(false), Some(true)] {
-        let me: Value = client(fake.token_url(), in_body).get("/me").await.unwrap();
-        assert_eq!(me["nichandle"], "xx1234-ovh", "{in_body:?}");
+    for auth in [None, Some(ClientAuth::Basic), Some(ClientAuth::Body)] {
+        let me: Value = client(fake.token_url(), auth).get("/me").await.unwrap();
+        assert_eq!(me["nichandle"], "xx1234-ovh", "{auth:?}");
     }
+}
+
+#[tokio::test]
+async fn a_token_the_api_expired_early_is_replaced_once() {
+    // The fake's clock runs ahead of the client's: the client still holds
+    // its token fresh when the fake has expired it.
+    let client_clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake_clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = fake(&fake_clock).await;
+    let client = OvhClient::builder(DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET)
+        .base_url(fake.base_url())
+        .oauth2(ID, SECRET, fake.token_url())
+        .clock(client_clock.clone())
+        .sleeper(client_clock.clone())
+        .build()
+        .unwrap();
+    let me: Value = client.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh");
+    fake_clock.advance(BEARER_LIFETIME);
+    let before = fake.api_requests();
+    let me: Value = client.get("/me").await.unwrap();
+    assert_eq!(me["nichandle"], "xx1234-ovh", "a new token after the 401");
+    assert_eq!(fake.api_requests() - before, 2, "the refused call and one with a new token");
+    // A service account the token URL refuses: the token answer's error, kind rejected.
+    let wrong = OvhClient::builder(DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET)
+        .base_url(fake.base_url())
+        .oauth2(ID, "wrong", fake.token_url())
+        .clock(client_clock.clone())
+        .build()
+        .unwrap();
+    let err = wrong.get::<Value>("/me").await.unwrap_err();
+    assert_eq!(err.error_kind(), partner_ovhcloud::ErrorKind::Rejected);
+    let rejection = err.rejection().unwrap();
+    assert_eq!((rejection.status, rejection.code.as_deref()), (401, Some("invalid_client")));
+    assert!(!format!("{err:?}{err}").contains("wrong"), "the secret is not echoed");
 }

@@ -105,7 +105,7 @@ fn app_args(endpoint: String) -> Vec<String> {
 #[ignore = "needs python-ovh: run cargo xtask test"]
 async fn python_ovh_sdk_runs_the_whole_flow_against_the_fake() {
     let fake = FakeOvh::builder().start(0).await.unwrap();
-    let out = python(SCRIPT, app_args(fake.endpoint_url())).await;
+    let out = python(SCRIPT, app_args(fake.base_url())).await;
     assert_eq!(out["me"]["nichandle"], "xx1234-ovh");
     assert_eq!(out["record"]["subDomain"], "zoë");
     assert_eq!(out["ids"], serde_json::json!([out["record"]["id"]]));
@@ -117,7 +117,7 @@ async fn python_ovh_sdk_runs_the_whole_flow_against_the_fake() {
 #[ignore = "needs python-ovh: run cargo xtask test"]
 async fn python_ovh_reads_its_credential_and_logs_out_with_a_narrow_key() {
     let fake = FakeOvh::builder().start(0).await.unwrap();
-    let out = python(NARROW_KEY_SCRIPT, app_args(fake.endpoint_url())).await;
+    let out = python(NARROW_KEY_SCRIPT, app_args(fake.base_url())).await;
     let page = out["page"].as_str().unwrap();
     assert!(page.contains(r#"<form method="post""#), "{page}");
     assert!(page.contains("<code>GET</code> <code>/me</code>"), "{page}");
@@ -135,7 +135,7 @@ async fn python_ovh_service_account_gets_and_uses_a_token() {
     let fake =
         FakeOvh::builder().service_account("sa-python", "sa-python-secret").start(0).await.unwrap();
     let args = vec![
-        fake.endpoint_url(),
+        fake.base_url(),
         fake.token_url(),
         "sa-python".to_owned(),
         "sa-python-secret".to_owned(),

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use partner_ovhcloud::{DEFAULT_MAX_RETRIES, Endpoint, Error, OvhClient, OvhErrorKind, Sleeper};
+use partner_core::http::reqwest;
+use partner_ovhcloud::{
+    ConsumerKey, ErrorKind, HttpSettings, OvhClient, OvhErrorKind, RetryPolicy, Sleeper,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -45,8 +48,8 @@ impl FailingServer {
         FailingServer { addr, counts, task }
     }
 
-    fn endpoint(&self) -> Endpoint {
-        Endpoint::custom(&format!("http://{}/1.0", self.addr)).unwrap()
+    fn base_url(&self) -> String {
+        format!("http://{}/1.0", self.addr)
     }
 
     fn take_counts(&self) -> BTreeMap<String, u32> {
@@ -130,57 +133,69 @@ impl Sleeper for RecordingSleeper {
 const IDEMPOTENT: [&str; 5] = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
 const SENT_ONCE: [&str; 4] = ["POST", "PATCH", "LOCK", "PROPPATCH"];
 
+fn customer(base_url: String, settings: HttpSettings, sleeper: Arc<RecordingSleeper>) -> OvhClient {
+    OvhClient::builder("app-key", "app-secret")
+        .base_url(base_url)
+        .clock(Arc::new(partner_ovhcloud::FixedClock::at_unix(NOW)))
+        .settings(settings)
+        .sleeper(sleeper)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+        .for_customer(ConsumerKey::new("consumer-key").unwrap())
+}
+
 #[tokio::test]
 async fn only_idempotent_methods_are_retried_and_each_as_often_as_configured() {
     for failure in [Failure::ServiceUnavailable, Failure::CloseAfterRequest] {
-        for max_retries in [None, Some(0), Some(5)] {
+        for max_attempts in [None, Some(1), Some(6)] {
             let server = FailingServer::start(failure).await;
             let sleeper = Arc::new(RecordingSleeper::default());
-            let mut builder = OvhClient::builder(server.endpoint(), "app-key", "app-secret")
-                .clock(Arc::new(partner_ovhcloud::FixedClock::at_unix(NOW)))
-                .sleeper(sleeper.clone())
-                .timeout(Duration::from_secs(10));
-            if let Some(n) = max_retries {
-                builder = builder.max_retries(n);
+            let mut settings = HttpSettings::default();
+            if let Some(n) = max_attempts {
+                settings.retry.max_attempts = n;
             }
-            let customer = builder.build().unwrap().for_customer("consumer-key").unwrap();
-            let retries = max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+            let policy = settings.retry;
+            let customer = customer(server.base_url(), settings, sleeper.clone());
+            let attempts = max_attempts.unwrap_or(RetryPolicy::default().max_attempts);
             for method in IDEMPOTENT.into_iter().chain(SENT_ONCE) {
                 let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
                 let body = (m != reqwest::Method::GET && m != reqwest::Method::HEAD)
                     .then(|| br#"{"a":1}"#.to_vec());
                 let err = customer.call(m, "/domain/zone/example.com/record", &[], body).await;
                 let err = err.unwrap_err();
+                // Both are kind unavailable: no usable answer.
+                assert_eq!(err.error_kind(), ErrorKind::Unavailable, "{method}: {err:?}");
                 match failure {
                     Failure::ServiceUnavailable => {
                         assert_eq!(err.ovh_kind(), Some(OvhErrorKind::Server), "{method}")
                     }
                     Failure::CloseAfterRequest => {
-                        assert!(matches!(err, Error::Transport(_)), "{method}: {err:?}")
+                        assert!(err.rejection().is_none(), "{method}: {err:?}")
                     }
                 }
                 let counts = server.take_counts();
-                let expected = if IDEMPOTENT.contains(&method) { 1 + retries } else { 1 };
+                let expected = if IDEMPOTENT.contains(&method) { attempts } else { 1 };
                 assert_eq!(
                     counts.get(method).copied(),
                     Some(expected),
-                    "{failure:?}, max_retries {max_retries:?}: {method} sent {counts:?}"
+                    "{failure:?}, max_attempts {max_attempts:?}: {method} sent {counts:?}"
                 );
                 assert_eq!(counts.len(), 1, "{counts:?}");
             }
+            let retries = attempts as usize - 1;
             let waits = sleeper.0.lock().unwrap().clone();
-            assert_eq!(waits.len(), IDEMPOTENT.len() * retries as usize, "one wait per retry");
+            assert_eq!(waits.len(), IDEMPOTENT.len() * retries, "one wait per retry");
             for (i, wait) in waits.iter().enumerate() {
-                let attempt = (i % retries as usize) as u32;
-                let ceiling = Duration::from_millis(200) * (1 << attempt.min(6));
-                assert!(*wait <= ceiling, "wait {wait:?} before retry {}", attempt + 1);
+                let retry = (i % retries) as u32;
+                assert!(*wait < policy.ceiling(retry), "wait {wait:?} before retry {}", retry + 1);
             }
             if retries > 0 {
                 // Full jitter: a random part of the ceiling, not the ceiling itself.
                 let fixed = waits
                     .iter()
                     .enumerate()
-                    .all(|(i, w)| *w == Duration::from_millis(200) * (1 << (i % retries as usize)));
+                    .all(|(i, w)| *w == policy.ceiling((i % retries) as u32));
                 assert!(!fixed, "waits without jitter: {waits:?}");
             }
             server.stop().await;
@@ -189,18 +204,35 @@ async fn only_idempotent_methods_are_retried_and_each_as_often_as_configured() {
 }
 
 #[tokio::test]
-async fn max_retries_is_bounded() {
+async fn max_attempts_is_bounded() {
     let server = FailingServer::start(Failure::ServiceUnavailable).await;
-    let customer = OvhClient::builder(server.endpoint(), "app-key", "app-secret")
-        .clock(Arc::new(partner_ovhcloud::FixedClock::at_unix(NOW)))
-        .sleeper(Arc::new(RecordingSleeper::default()))
-        .max_retries(u32::MAX)
-        .build()
-        .unwrap()
-        .for_customer("consumer-key")
-        .unwrap();
+    let mut settings = HttpSettings::default();
+    settings.retry.max_attempts = u32::MAX;
+    let customer = customer(server.base_url(), settings, Arc::new(RecordingSleeper::default()));
     customer.get::<serde_json::Value>("/me").await.unwrap_err();
     let sent = server.take_counts()["GET"];
-    assert_eq!(sent, 1 + partner_ovhcloud::MAX_RETRIES_LIMIT);
+    assert_eq!(sent, RetryPolicy::MAX_ATTEMPTS);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_refused_is_kind_unavailable() {
+    // A port that was free a moment ago: nothing listens there.
+    let addr = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let sleeper = Arc::new(RecordingSleeper::default());
+    let customer = customer(format!("http://{addr}/1.0"), HttpSettings::default(), sleeper.clone());
+    let err = customer.get::<serde_json::Value>("/me").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable, "{err:?}");
+    assert_eq!(err.error_kind().http_status(), 503);
+    assert!(
+        matches!(
+            err,
+            partner_ovhcloud::Error::Core(partner_core::Error::Unavailable {
+                reason: partner_core::Unavailability::Connect,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(err.rejection().is_none());
 }

@@ -97,6 +97,29 @@ impl ProviderRejection {
         if trimmed.is_empty() { self } else { self.with_message(trimmed) }
     }
 
+    /// The error of this answer: [`Error::Unavailable`](crate::Error::Unavailable)
+    /// with reason [`ServerError`](crate::Unavailability::ServerError) and this
+    /// rejection as its source for a 5xx, else
+    /// [`Error::Rejected`](crate::Error::Rejected).
+    ///
+    /// ```
+    /// use partner_core::{ErrorKind, HasErrorKind, ProviderRejection};
+    /// assert_eq!(ProviderRejection::new("p", 503).into_error().error_kind(), ErrorKind::Unavailable);
+    /// assert_eq!(ProviderRejection::new("p", 409).into_error().error_kind(), ErrorKind::Rejected);
+    /// ```
+    pub fn into_error(self) -> crate::Error {
+        if self.is_server_error() {
+            let (provider, status) = (self.provider, self.status);
+            crate::Error::unavailable(
+                provider,
+                crate::Unavailability::ServerError { status },
+                Some(std::sync::Arc::new(self)),
+            )
+        } else {
+            crate::Error::rejected(self)
+        }
+    }
+
     /// Whether the status is a server error (5xx).
     pub fn is_server_error(&self) -> bool {
         (500..600).contains(&self.status)

@@ -10,6 +10,7 @@ use tracing::field::Empty;
 
 use super::{Answer, Dialect, HttpSettings, Standard, TokioSleeper, Verdict, is_idempotent};
 use crate::error::{ErrorSource, Unavailability};
+
 use crate::{Error, Sleeper};
 
 /// What an outbound call is, for the retry loop and the trace. The path is a
@@ -19,6 +20,7 @@ pub struct Call<'a> {
     operation: &'static str,
     path: &'static str,
     dialect: &'a dyn Dialect,
+    repeatable: bool,
 }
 
 impl std::fmt::Debug for Call<'_> {
@@ -31,14 +33,24 @@ impl Call<'static> {
     /// A call named `operation` (`"request_credential"`) to the path
     /// template `path` (`"/auth/credential"`), read by [`Standard`].
     pub fn new(operation: &'static str, path: &'static str) -> Self {
-        Call { operation, path, dialect: &Standard }
+        Call { operation, path, dialect: &Standard, repeatable: true }
     }
 }
 
 impl<'a> Call<'a> {
     /// Reads answers with this provider's dialect.
     pub fn dialect<'b>(self, dialect: &'b dyn Dialect) -> Call<'b> {
-        Call { operation: self.operation, path: self.path, dialect }
+        Call { operation: self.operation, path: self.path, dialect, repeatable: self.repeatable }
+    }
+
+    /// The call has effects although its method is idempotent (a `GET`
+    /// that issues a token): after a failure that may have reached the
+    /// server (a timeout, a 5xx) it is not sent again, as for a `POST`.
+    /// Refusals that say nothing was processed are still retried.
+    #[must_use]
+    pub fn not_idempotent(mut self) -> Self {
+        self.repeatable = false;
+        self
     }
 
     /// The operation name.
@@ -257,7 +269,7 @@ impl HttpClient {
                 .timeout(self.inner.settings.timeout)
                 .build()
                 .map_err(|_| Error::Malformed("request cannot be built"))?;
-            let idempotent = is_idempotent(request.method());
+            let idempotent = call.repeatable && is_idempotent(request.method());
             if number == 1 {
                 span.record("method", request.method().as_str());
             }
@@ -322,18 +334,7 @@ impl HttpClient {
                     if answer.is_success() {
                         Ok(answer)
                     } else {
-                        let rejection = call.dialect.rejection(provider, &answer);
-                        Err(if rejection.is_server_error() {
-                            let status = rejection.status;
-                            Error::unavailable(
-                                provider,
-                                Unavailability::ServerError { status },
-                                Some(Arc::new(rejection)),
-                            )
-                        } else {
-                            Error::rejected(rejection)
-                        }
-                        .into())
+                        Err(call.dialect.rejection(provider, &answer).into_error().into())
                     }
                 }
                 Err(Failure::Transport(err)) => Err(transport_error(provider, err).into()),

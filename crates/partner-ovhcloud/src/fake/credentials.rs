@@ -250,7 +250,7 @@ pub(super) async fn request_credential(
     };
     let ck = partner_core::random::token(24);
     let token = partner_core::random::token(32);
-    let validation_url = format!("{}/auth/?credentialToken={token}", s.base);
+    let validation_url = format!("{}/auth/?credentialToken={token}", s.origin(&headers));
     let now = s.now();
     let mut data = s.lock();
     let id = data.next_id();

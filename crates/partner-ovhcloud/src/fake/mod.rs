@@ -1,6 +1,7 @@
 //! A fake OVHcloud API (feature `mock`), for real HTTP on 127.0.0.1. Its
-//! base URL (`http://127.0.0.1:<port>/1.0`) works with any OVHcloud client,
-//! the official SDKs included.
+//! base URL ([`RunningOvh::base_url`], `http://127.0.0.1:<port>/1.0`)
+//! works with any OVHcloud client, the official SDKs included;
+//! [`RunningOvh`] implements [`partner_core::server::Fake`].
 //!
 //! - `GET /1.0/auth/time`; `POST /1.0/auth/credential` (a consumer key in
 //!   `pendingValidation` and a validation URL served here).
@@ -32,26 +33,26 @@
 //! of this module and the crate README ("Limits of the fake").
 
 mod api;
+mod auth;
 mod consent;
 mod credentials;
 mod oauth;
+mod running;
+mod state;
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
-use axum::{Json, Router};
-use partner_core::server::{ExpiringMap, LoopbackServer, ServerLimits};
-use partner_core::{Clock, Secret, SystemClock, UnixTime};
-use serde_json::{Value, json};
+use partner_core::server::{LoopbackServer, ServerLimits};
+use partner_core::{Clock, Secret, SystemClock};
 
-use self::credentials::{CredentialStore, Decision};
+pub use self::running::RunningOvh;
+use self::state::{Data, FakeState, iso8601, ovh_error, with_query_id};
+use crate::{ApplicationSecret, Error};
 
 /// The application key the fake accepts unless configured otherwise.
 pub const DEFAULT_APPLICATION_KEY: &str = "fakeAppKey00001";
@@ -168,260 +169,84 @@ impl FakeOvhBuilder {
         self
     }
 
-    /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
+    /// The fake's routes, unstarted, to mount in another server (`/1.0/*`,
+    /// `/v2/*`, `/auth/`, `/auth/oauth2/token`). Validation URLs are made
+    /// from each request's `Host`.
     ///
     /// # Errors
     ///
-    /// An [`std::io::ErrorKind::InvalidInput`] error wrapping
-    /// [`Error::EmptyKey`](crate::Error::EmptyKey) when the application key
-    /// or secret, or the service account's id or secret, is empty (a fake
-    /// that accepted an empty secret would accept anyone's signature), and
-    /// the error of binding the port.
-    pub async fn start(self, port: u16) -> std::io::Result<RunningOvh> {
+    /// `malformed` ([`partner_core::Error::EmptyKey`]) when the application
+    /// key or secret, or the service account's id or secret, is empty (a
+    /// fake that accepted an empty secret would accept anyone's signature).
+    pub fn into_router(self) -> Result<Router, Error> {
+        Ok(router(self.into_state(None)?))
+    }
+
+    fn into_state(self, base: Option<String>) -> Result<Arc<FakeState>, Error> {
         let empty_service_account = self
             .service_account
             .as_ref()
             .is_some_and(|(id, secret)| id.is_empty() || secret.is_empty());
-        if self.application_key.is_empty()
-            || self.application_secret.is_empty()
-            || empty_service_account
-        {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                crate::Error::EmptyKey,
-            ));
+        if self.application_key.is_empty() || empty_service_account {
+            return Err(partner_core::Error::EmptyKey.into());
         }
-        let listener = LoopbackServer::bind(port).await?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(FakeState {
-            base: format!("http://{addr}"),
+        Ok(Arc::new(FakeState {
+            base,
             application_key: self.application_key,
-            application_secret: self.application_secret,
+            application_secret: ApplicationSecret::new(self.application_secret)?,
             service_account: self.service_account,
             clock: self.clock,
             server_offset: AtomicI64::new(self.server_offset),
             page_size: self.page_size,
-            data: Mutex::new(Data {
-                credentials: CredentialStore::new(),
-                bearer_tokens: ExpiringMap::new(MAX_BEARER_TOKENS),
-                zones: self.zones.into_iter().map(|z| (z, BTreeMap::new())).collect(),
-                records: 0,
-                next_id: 0,
-            }),
+            data: Mutex::new(Data::new(self.zones)),
             queries: AtomicU64::new(0),
             time_requests: AtomicU64::new(0),
             inject_errors: AtomicU64::new(0),
-        });
-        let router = Router::new()
-            .route("/1.0/auth/time", get(time))
-            .route(
-                "/1.0/auth/credential",
-                post(credentials::request_credential)
-                    .layer(DefaultBodyLimit::max(CREDENTIAL_BODY_LIMIT)),
-            )
-            .route(
-                "/auth/",
-                get(consent::page)
-                    .post(consent::decide)
-                    .layer(DefaultBodyLimit::max(CONSENT_BODY_LIMIT)),
-            )
-            .route(
-                "/auth/oauth2/token",
-                post(oauth::token).layer(DefaultBodyLimit::max(TOKEN_BODY_LIMIT)),
-            )
-            .route("/1.0/{*path}", any(api::api).layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
-            .route("/v2/{*path}", any(api::api).layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
-            .with_state(state.clone());
-        let server = LoopbackServer::start(listener, router, ServerLimits::default())?;
-        Ok(RunningOvh { state, server })
-    }
-}
-
-/// The fake, serving on loopback. Dropping it stops the server.
-#[derive(Debug)]
-pub struct RunningOvh {
-    state: Arc<FakeState>,
-    server: LoopbackServer,
-}
-
-impl RunningOvh {
-    /// `http://127.0.0.1:<port>/1.0`: the endpoint to give any OVHcloud client.
-    pub fn endpoint_url(&self) -> String {
-        format!("{}/1.0", self.state.base)
+        }))
     }
 
-    /// `http://127.0.0.1:<port>/auth/oauth2/token`.
-    pub fn token_url(&self) -> String {
-        format!("{}/auth/oauth2/token", self.state.base)
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// Requests answered on `/auth/time`.
-    pub fn time_requests(&self) -> u64 {
-        self.state.time_requests.load(Ordering::Relaxed)
-    }
-
-    /// API requests answered (signed routes), successful or not.
-    pub fn api_requests(&self) -> u64 {
-        self.state.queries.load(Ordering::Relaxed)
-    }
-
-    /// Authorizes a pending consumer key as its customer would on the
-    /// validation page (validity unlimited), without a browser. Its
-    /// validation URL no longer works. `false` when no key waits under
-    /// that name (unknown, already decided, expired or forgotten).
-    #[must_use = "false means nothing was validated"]
-    pub fn validate(&self, consumer_key: &Secret) -> bool {
-        self.decide(consumer_key, Decision::Authorize { validity: None })
-    }
-
-    /// Refuses a pending consumer key as its customer would on the
-    /// validation page: it becomes `refused`, and calls signed with it
-    /// answer `INVALID_CREDENTIAL`. `false` when no key waits under that
-    /// name.
-    #[must_use = "false means nothing was refused"]
-    pub fn refuse(&self, consumer_key: &Secret) -> bool {
-        self.decide(consumer_key, Decision::Refuse)
-    }
-
-    fn decide(&self, consumer_key: &Secret, decision: Decision) -> bool {
-        let Some(ck) = consumer_key.expose_str() else { return false };
-        let now = self.state.now();
-        self.state.lock().credentials.decide_key(ck, decision, now).is_some()
-    }
-
-    /// Marks every consumer key expired (as OVHcloud does when a key's
-    /// validity ends): calls signed with them answer `INVALID_CREDENTIAL`,
-    /// and keys still pending can no longer be validated.
-    pub fn expire_credentials(&self) {
-        self.state.lock().credentials.expire_all();
-    }
-
-    /// Moves the server's clock to `seconds` ahead of the fake's clock.
-    pub fn set_server_offset(&self, seconds: i64) {
-        self.state.server_offset.store(seconds, Ordering::Relaxed);
-    }
-
-    /// The next `n` API requests answer 503 (to test retries).
-    pub fn inject_server_errors(&self, n: u64) {
-        self.state.inject_errors.store(n, Ordering::Relaxed);
-    }
-
-    /// Stops the server and waits for it.
-    pub async fn shutdown(self) {
-        if let Err(err) = self.server.shutdown().await {
-            tracing::warn!(error = %err, "fake stopped with an error");
+    /// Serves the fake on `127.0.0.1:port` (0 picks a free port).
+    ///
+    /// # Errors
+    ///
+    /// An [`std::io::ErrorKind::InvalidInput`] error wrapping the
+    /// [`Error`] of [`into_router`](Self::into_router) for an empty key,
+    /// and the error of binding the port.
+    pub async fn start(self, port: u16) -> std::io::Result<RunningOvh> {
+        // Checked before binding: nothing listens with a key everyone knows.
+        let invalid = |err: Error| std::io::Error::new(std::io::ErrorKind::InvalidInput, err);
+        if self.application_key.is_empty() || self.application_secret.is_empty() {
+            return Err(invalid(partner_core::Error::EmptyKey.into()));
         }
+        let listener = LoopbackServer::bind(port).await?;
+        let addr = listener.local_addr()?;
+        let state = self.into_state(Some(format!("http://{addr}"))).map_err(invalid)?;
+        let router = router(state.clone());
+        let server = LoopbackServer::start(listener, router.clone(), ServerLimits::default())?;
+        Ok(RunningOvh::new(state, server, router))
     }
 }
 
-#[derive(Debug)]
-struct FakeState {
-    base: String,
-    application_key: String,
-    application_secret: Secret,
-    service_account: Option<(String, Secret)>,
-    clock: Arc<dyn Clock>,
-    server_offset: AtomicI64,
-    page_size: usize,
-    data: Mutex<Data>,
-    queries: AtomicU64,
-    time_requests: AtomicU64,
-    inject_errors: AtomicU64,
-}
-
-#[derive(Debug)]
-struct Data {
-    credentials: CredentialStore,
-    /// Bearer token -> nothing: a live entry is a valid token.
-    bearer_tokens: ExpiringMap<String, ()>,
-    zones: BTreeMap<String, BTreeMap<u64, Value>>,
-    /// Records of all zones together (at most [`MAX_RECORDS`]).
-    records: usize,
-    next_id: u64,
-}
-
-impl Data {
-    fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-}
-
-impl FakeState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn now(&self) -> UnixTime {
-        UnixTime::from_secs(
-            self.clock
-                .unix_time()
-                .as_secs()
-                .saturating_add(self.server_offset.load(Ordering::Relaxed)),
+/// Every route of the fake, on `state`.
+fn router(state: Arc<FakeState>) -> Router {
+    Router::new()
+        .route("/1.0/auth/time", get(state::time))
+        .route(
+            "/1.0/auth/credential",
+            post(credentials::request_credential)
+                .layer(DefaultBodyLimit::max(CREDENTIAL_BODY_LIMIT)),
         )
-    }
-
-    fn query_id(&self) -> String {
-        format!("FAKE.ext-1.{:08x}", self.queries.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-fn with_query_id(mut response: Response, id: String) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-ovh-queryid", v);
-    }
-    response
-}
-
-fn ovh_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let http = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""));
-    (status, Json(json!({"errorCode": code, "httpCode": http, "message": message}))).into_response()
-}
-
-async fn time(State(s): State<Arc<FakeState>>) -> Response {
-    s.time_requests.fetch_add(1, Ordering::Relaxed);
-    Json(s.now().as_secs()).into_response()
-}
-
-/// `2023-11-14T22:13:20+00:00`, as the API writes dates.
-fn iso8601(t: UnixTime) -> String {
-    let secs = t.as_secs();
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe.saturating_add(era.saturating_mul(400)) + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+00:00",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_are_iso8601() {
-        assert_eq!(iso8601(UnixTime::from_secs(0)), "1970-01-01T00:00:00+00:00");
-        assert_eq!(iso8601(UnixTime::from_secs(1_700_000_000)), "2023-11-14T22:13:20+00:00");
-        assert_eq!(iso8601(UnixTime::from_secs(951_782_400)), "2000-02-29T00:00:00+00:00");
-        assert_eq!(iso8601(UnixTime::from_secs(-1)), "1969-12-31T23:59:59+00:00");
-        // Never panics, whatever the time.
-        let _ = iso8601(UnixTime::from_secs(i64::MAX));
-        let _ = iso8601(UnixTime::from_secs(i64::MIN));
-    }
+        .route(
+            "/auth/",
+            get(consent::page)
+                .post(consent::decide)
+                .layer(DefaultBodyLimit::max(CONSENT_BODY_LIMIT)),
+        )
+        .route(
+            "/auth/oauth2/token",
+            post(oauth::token).layer(DefaultBodyLimit::max(TOKEN_BODY_LIMIT)),
+        )
+        .route("/1.0/{*path}", any(api::api).layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
+        .route("/v2/{*path}", any(api::api).layer(DefaultBodyLimit::max(API_BODY_LIMIT)))
+        .with_state(state)
 }
