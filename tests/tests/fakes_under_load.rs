@@ -43,7 +43,7 @@ async fn ovhcloud() {
         .await
         .unwrap();
     let line = json!({
-        "base_url": fake.endpoint_url(), "token_url": fake.token_url(),
+        "base_url": fake.base_url(), "token_url": fake.token_url(),
         "application_key": DEFAULT_APPLICATION_KEY, "application_secret": DEFAULT_APPLICATION_SECRET,
         "service_account": {"client_id": "sa-1", "client_secret": "sa-secret"},
     });

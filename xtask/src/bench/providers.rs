@@ -23,8 +23,8 @@ pub fn run_all(allocs: AllocCounter) -> Vec<Row> {
 /// OVHcloud: sign a request with a 1 KiB body vs SHA-1 of the same pre-image.
 fn ovhcloud(allocs: AllocCounter, rows: &mut Vec<Row>) {
     let (as_, ck) = (
-        Secret::from("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk"),
-        Secret::from("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY"),
+        partner_ovhcloud::ApplicationSecret::new("9ufkBmLaTQ9nz5yMUlg79taH0GNnzDjk").unwrap(),
+        partner_ovhcloud::ConsumerKey::new("5mBuy6SUQcRw2ZUxg0cG68BoDKpED4KY").unwrap(),
     );
     let url = "https://eu.api.ovh.com/1.0/domain/zone/example.com/record";
     let body = vec![b'x'; 1024];
@@ -38,17 +38,12 @@ fn ovhcloud(allocs: AllocCounter, rows: &mut Vec<Row>) {
         2.0,
         allocs,
         &mut || {
-            black_box(
-                partner_ovhcloud::sign(
-                    &as_,
-                    &ck,
-                    "POST",
-                    black_box(url),
-                    black_box(&body),
-                    1_700_000_000,
-                )
-                .ok(),
-            );
+            let request = partner_ovhcloud::SignedRequest {
+                method: "POST",
+                url: black_box(url),
+                body: black_box(&body),
+            };
+            black_box(partner_ovhcloud::sign(&as_, &ck, &request, UnixTime::from_secs(1_700_000_000)));
         },
         &mut || {
             black_box(sha1(black_box(pre.as_bytes())));

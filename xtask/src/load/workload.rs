@@ -61,7 +61,11 @@ pub fn for_provider(provider: &str, line: &Value, task: u64) -> Result<Box<dyn W
             prefix: path_of(field(line, "base_url")?),
             token_path: path_of(field(line, "token_url")?),
             application_key: field(line, "application_key")?.to_owned(),
-            application_secret: Secret::from(field(line, "application_secret")?),
+            application_secret: partner_ovhcloud::ApplicationSecret::new(field(
+                line,
+                "application_secret",
+            )?)
+            .map_err(|e| e.to_string())?,
             host: super::loopback_addr(field(line, "base_url")?)?.to_string(),
             consumer_key: None,
             consent: None,
@@ -124,7 +128,7 @@ struct Ovh {
     prefix: String,
     token_path: String,
     application_key: String,
-    application_secret: Secret,
+    application_secret: partner_ovhcloud::ApplicationSecret,
     /// `127.0.0.1:port`: the URL the fake checks signatures against is
     /// `http://<host><target>`.
     host: String,
@@ -132,19 +136,28 @@ struct Ovh {
     bearer: Option<String>,
     /// This task's consumer key: requested, then authorized once on the
     /// consent page, then used for signed calls.
-    consumer_key: Option<Secret>,
+    consumer_key: Option<partner_ovhcloud::ConsumerKey>,
     consent: Option<String>,
     authorized: bool,
 }
 
 impl Ovh {
-    fn signed_get(&self, kind: &'static str, path: &str, consumer_key: &Secret) -> Request {
+    fn signed_get(
+        &self,
+        kind: &'static str,
+        path: &str,
+        consumer_key: &partner_ovhcloud::ConsumerKey,
+    ) -> Request {
         let target = format!("{}{path}", self.prefix);
         let url = format!("http://{}{target}", self.host);
         let ts = now().as_secs();
-        let signature =
-            partner_ovhcloud::sign(&self.application_secret, consumer_key, "GET", &url, b"", ts)
-                .unwrap_or_default();
+        let request = partner_ovhcloud::SignedRequest { method: "GET", url: &url, body: b"" };
+        let signature = partner_ovhcloud::sign(
+            &self.application_secret,
+            consumer_key,
+            &request,
+            partner_core::UnixTime::from_secs(ts),
+        );
         Request::get(kind, target, &[200])
             .header("x-ovh-application", self.application_key.clone())
             .header("x-ovh-consumer", consumer_key.expose_str().unwrap_or_default().to_owned())
@@ -215,7 +228,8 @@ impl Workload for Ovh {
                     .as_deref()
                     .and_then(|u| u.split_once(&self.host))
                     .map(|(_, t)| t.to_owned());
-                self.consumer_key = json_field(response, "consumerKey").map(Secret::from);
+                self.consumer_key = json_field(response, "consumerKey")
+                    .and_then(|k| partner_ovhcloud::ConsumerKey::new(k).ok());
             }
             "consent" => self.authorized = response.status < 400,
             _ => {}

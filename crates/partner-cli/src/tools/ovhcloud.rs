@@ -92,12 +92,18 @@ pub fn ovhcloud(cmd: OvhCommand) -> Result<(), CliError> {
         return Err(CliError::usage("--url must be the absolute URL exactly as sent"));
     }
     let ts = timestamp.unwrap_or_else(|| now_or(None).as_secs());
-    let signature = partner_ovhcloud::sign(&app_secret, &consumer_key, &method, &url, &body, ts)
+    let (secret_len, key_len) = (app_secret.len(), consumer_key.len());
+    let app_secret = partner_ovhcloud::ApplicationSecret::new(app_secret)
         .map_err(|e| CliError::usage(e.to_string()))?;
+    let consumer_key = partner_ovhcloud::ConsumerKey::new(consumer_key)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let request = partner_ovhcloud::SignedRequest { method: &method, url: &url, body: &body };
+    let signature =
+        partner_ovhcloud::sign(&app_secret, &consumer_key, &request, UnixTime::from_secs(ts));
     let pre_image = format!(
         "[application secret, {} bytes]+[consumer key, {} bytes]+{}+{}+{}+{}",
-        app_secret.len(),
-        consumer_key.len(),
+        secret_len,
+        key_len,
         method.to_ascii_uppercase(),
         url,
         String::from_utf8_lossy(&body),
