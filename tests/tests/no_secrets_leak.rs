@@ -84,7 +84,10 @@ fn teapplix() {
     check_err("teapplix::Error (obtain)", &err);
     check(
         "TeapplixClient",
-        &partner_teapplix::TeapplixClient::builder(SECRET, SECRET).build().unwrap(),
+        &partner_teapplix::TeapplixClient::builder(SECRET)
+            .launch_signer(partner_teapplix::LaunchSigner::new(SECRET).unwrap())
+            .build()
+            .unwrap(),
     );
 }
 
@@ -145,10 +148,13 @@ fn blendr() {
 
 #[test]
 fn cloud66() {
-    use partner_cloud66::{LinkRedirectVerifier, MultipassKeys, MultipassVerifier, OAuthState};
+    use partner_cloud66::{
+        LinkRedirectVerifier, MultipassKeys, MultipassSigner, MultipassVerifier, OAuthState,
+    };
     let uid = "S3CRET-must-not-leak-0123456789a";
     let keys = MultipassKeys::cloud66(uid).unwrap();
-    let token = keys.encode_identity("a@b.co", "A", UnixTime::from_secs(100));
+    let signer = MultipassSigner::new(keys.clone());
+    let token = signer.sign_identity("a@b.co", "A", UnixTime::from_secs(100));
     let text = format!("{keys:?} {token:?} {:?}", MultipassVerifier::new(keys.clone()));
     assert!(
         !text.contains(&uid[..16])
@@ -158,12 +164,12 @@ fn cloud66() {
     );
     // A payload carrying the secret: its identity shows only email, name, expiry.
     let payload = format!(r#"{{"email":"a@b.co","api_token":"{SECRET}","expires":100}}"#);
-    let with_secret = keys.encode(payload.as_bytes());
+    let with_secret = signer.sign(payload.as_bytes());
     let v = MultipassVerifier::new(keys.clone());
     let id = v
         .verify(&with_secret.multipass, with_secret.signature.as_deref(), UnixTime::from_secs(0))
         .unwrap();
-    check("MultipassIdentity", &id);
+    check("VerifiedMultipass", &id);
     for (what, err) in [
         ("bad signature", v.verify(&with_secret.multipass, Some(SECRET), UnixTime::from_secs(0))),
         (
@@ -178,7 +184,7 @@ fn cloud66() {
             "not base64",
             v.verify(
                 &format!("*{SECRET}"),
-                keys.encode(b"{}").signature.as_deref(),
+                signer.sign(b"{}").signature.as_deref(),
                 UnixTime::from_secs(0),
             ),
         ),
@@ -189,7 +195,7 @@ fn cloud66() {
     }
     let entp = MultipassKeys::entp("site", &Secret::from(SECRET)).unwrap();
     check("MultipassKeys (entp)", &entp);
-    let bad_json = entp.encode(format!("{{{SECRET}").as_bytes());
+    let bad_json = MultipassSigner::new(entp.clone()).sign(format!("{{{SECRET}").as_bytes());
     check_err(
         "entp decryption",
         &MultipassVerifier::new(entp)
@@ -205,9 +211,12 @@ fn cloud66() {
     check("OAuthState", &OAuthState::from_stored(SECRET));
     check(
         "OAuthClient",
-        &partner_cloud66::OAuthClient::new("id", SECRET, "https://p.example/cb").unwrap(),
+        &partner_cloud66::OAuthClient::builder("id", SECRET)
+            .redirect_uri("https://p.example/cb")
+            .build()
+            .unwrap(),
     );
-    check("ApiClient", &partner_cloud66::ApiClient::new(SECRET).unwrap());
+    check("ApiClient", &partner_cloud66::ApiClient::builder(SECRET).build().unwrap());
 }
 
 #[test]
@@ -241,27 +250,47 @@ fn cheetah() {
 
 #[test]
 fn ovhcloud() {
-    use partner_ovhcloud::{Endpoint, OvhClient, Secret as S, SignedRequest, verify};
-    let client =
-        OvhClient::builder(Endpoint::OvhEu, "ak", SECRET).consumer_key(SECRET).build().unwrap();
-    check("OvhClient", &client);
-    check("OvhClient::for_customer", &client.for_customer(SECRET).unwrap());
-    let req = SignedRequest {
-        method: "GET",
-        url: "https://eu.api.ovh.com/1.0/me",
-        body: b"",
-        timestamp: 0,
-        signature: "$1$0000000000000000000000000000000000000000",
+    use partner_ovhcloud::{
+        ApplicationSecret, ConsumerKey, OvhClient, SignatureHeaders, SignedRequest, default_policy,
+        verify,
     };
+    let key = || ConsumerKey::new(SECRET).unwrap();
+    let client = OvhClient::builder("ak", SECRET).consumer_key(key()).build().unwrap();
+    check("OvhClient", &client);
+    check("OvhClient::for_customer", &client.for_customer(key()));
+    check("ApplicationSecret", &ApplicationSecret::new(SECRET).unwrap());
+    check("ConsumerKey", &key());
+    let req = SignedRequest { method: "GET", url: "https://eu.api.ovh.com/1.0/me", body: b"" };
+    let headers =
+        SignatureHeaders::parse("0", "$1$0000000000000000000000000000000000000000").unwrap();
     check_err(
         "ovhcloud::Error",
         &verify(
-            &S::from(SECRET),
-            &S::from(SECRET),
+            &ApplicationSecret::new(SECRET).unwrap(),
+            &key(),
             &req,
+            &headers,
             UnixTime::from_secs(0),
-            std::time::Duration::from_secs(300),
+            &default_policy(),
         )
         .unwrap_err(),
+    );
+    let forged = format!("$1${SECRET}");
+    check_err(
+        "ovhcloud::Error (signature header)",
+        &SignatureHeaders::parse("0", &forged).err().map_or_else(
+            || {
+                verify(
+                    &ApplicationSecret::new(SECRET).unwrap(),
+                    &key(),
+                    &req,
+                    &SignatureHeaders::parse("0", &forged).unwrap(),
+                    UnixTime::from_secs(0),
+                    &default_policy(),
+                )
+                .unwrap_err()
+            },
+            |e| e,
+        ),
     );
 }
