@@ -3,16 +3,42 @@
 
 use std::time::Duration;
 
-use partner_core::conformance::{Input, Output, Provider, RunError, Suite};
+use partner_core::conformance::{Input, KindSpec, Output, RunError, Suite};
 use partner_core::encoding::form_decode_component;
-use partner_core::{ErrorKind, UnixTime};
+use partner_core::{AcceptancePolicy, ErrorKind, Freshness, UnixTime};
 use serde_json::{Value, json};
 
-use crate::{DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW, HashLinkSigner, HashVerifier, JwtVerifier};
+use crate::{
+    DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW, HashLinkSigner, HashVerifier, JwtVerifier, PROVIDER,
+};
 
 /// Runs Blendr vectors with this crate's implementation.
+///
+/// ```
+/// use partner_blendr::conformance::ConformanceSuite;
+/// use partner_core::conformance::Suite;
+///
+/// assert_eq!(ConformanceSuite.provider(), "blendr");
+/// assert!(ConformanceSuite.kind_spec("sso-jwt-verify").is_some());
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub struct BlendrSuite;
+pub struct ConformanceSuite;
+
+/// The Blendr kinds of format 1, as docs/conformance.md lists them.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec::new("sso-hash", &["api_key", "query"], &["hash"]),
+    KindSpec::new("sso-link", &["api_key", "base_url", "params", "timestamp"], &["url"]),
+    KindSpec::new(
+        "sso-verify",
+        &["api_key", "query", "now", "max_age_secs", "max_skew_secs"],
+        &["params"],
+    ),
+    KindSpec::new(
+        "sso-jwt-verify",
+        &["api_key", "jwt", "now", "max_age_secs", "max_skew_secs"],
+        &["claims"],
+    ),
+];
 
 fn secs(input: &Input<'_>, name: &str, default: Duration) -> Result<Duration, RunError> {
     match input.opt_int(name)? {
@@ -37,9 +63,13 @@ fn query_names(query: &str) -> impl Iterator<Item = String> + '_ {
 // and expect success. The allow-list is the caller's declaration, so here
 // the caller (this suite) declares every name present in the case's input.
 
-impl Suite for BlendrSuite {
-    fn provider(&self) -> Provider {
-        Provider::Blendr
+impl Suite for ConformanceSuite {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn kinds(&self) -> &'static [KindSpec] {
+        KINDS
     }
 
     fn run(&self, kind: &str, input: &Input<'_>) -> Result<Output, RunError> {
@@ -60,17 +90,18 @@ impl Suite for BlendrSuite {
                 let now = UnixTime::from_secs(input.int("now")?);
                 let max_age = secs(input, "max_age_secs", DEFAULT_MAX_AGE)?;
                 let max_skew = secs(input, "max_skew_secs", DEFAULT_MAX_SKEW)?;
+                let policy = AcceptancePolicy::new(Freshness::new(max_age, max_skew));
                 if kind == "sso-verify" {
                     let query = input.str("query")?;
                     let v = HashVerifier::new(key)?
                         .allow_params(query_names(query))
-                        .with_window(max_age, max_skew)
-                        .verify_query(query, now)?;
+                        .with_policy(policy)
+                        .verify(query, now)?;
                     let params: Vec<Value> = v.params().map(|(k, v)| json!([k, v])).collect();
                     Ok(Output::from_iter([("params".to_owned(), Value::Array(params))]))
                 } else {
                     let v = JwtVerifier::new(key)?
-                        .with_window(max_age, max_skew)
+                        .with_policy(policy)
                         .verify(input.str("jwt")?, now)?;
                     Ok(Output::from_iter([("claims".to_owned(), Value::Object(v.into_claims()))]))
                 }

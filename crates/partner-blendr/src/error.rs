@@ -1,25 +1,32 @@
 //! The one error type of this crate.
 
-use partner_core::{ErrorKind, HasErrorKind};
+use std::time::Duration;
+
+use partner_core::{ErrorKind, HasErrorKind, ProviderRejection};
 
 /// Everything that can go wrong building or verifying an SSO handoff or
 /// calling the SaaS Partner API.
 ///
-/// Messages are lower-case and never carry the API key, a hash, a token or a
-/// credential.
-#[derive(Debug, thiserror::Error)]
+/// Every failure `partner-core` can name is [`Error::Core`], with its own
+/// kind; the other variants are what only Blendr has. Messages are
+/// lower-case and never carry the API key, a hash, a token or a credential.
+///
+/// ```
+/// use partner_blendr::{Error, ErrorKind, HasErrorKind, HashVerifier, UnixTime};
+///
+/// let err = HashVerifier::new("key")?.verify("accountid=1&timestamp=1&hash=00", UnixTime::from_secs(1)).unwrap_err();
+/// assert_eq!(err.error_kind(), ErrorKind::BadSignature);
+/// assert_eq!(err.error_kind().http_status(), 401);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Input that cannot be parsed or lacks a required field.
-    #[error("malformed: {0}")]
-    Malformed(&'static str),
-    /// A value that would inject into a URL, page or redirect.
-    #[error("unsafe input: {0}")]
-    UnsafeInput(&'static str),
-    /// A signing or verification key (the partner API key, an OAuth client
-    /// secret) is empty: anyone can compute a MAC under an empty key.
-    #[error("key is empty")]
-    EmptyKey,
+    /// A failure `partner-core` names (malformed input, a bad signature, an
+    /// expired or replayed handoff, a refusal of the API, no answer...),
+    /// with its own kind.
+    #[error(transparent)]
+    Core(#[from] partner_core::Error),
     /// A hash link parameter that is neither documented (`accountid`,
     /// `accountname`, `userid`, `username`, `useremail`, `timestamp`, `hash`)
     /// nor declared non-secret with `allow_params`
@@ -27,14 +34,12 @@ pub enum Error {
     /// [`HashVerifier::allow_params`](crate::HashVerifier::allow_params)).
     /// Credentials may travel only in a JWT, never in a plain hash link (the
     /// vendor's rule): send them with
-    /// [`JwtClaims::credential`](crate::JwtClaims::credential).
+    /// [`JwtClaims::credential`](crate::JwtClaims::credential). Of kind
+    /// `unsafe-input`.
     #[error(
         "hash link parameter is neither documented nor declared non-secret; credentials go in a jwt"
     )]
     UndeclaredParameter,
-    /// Hash or JWT signature mismatch, or an algorithm other than HS256.
-    #[error("signature mismatch or disallowed algorithm")]
-    BadSignature,
     /// The JWT header has a `crit` member: it names extensions that must be
     /// understood for the token to be valid (RFC 7515 section 4.1.11), and
     /// this verifier understands none. Of kind `bad-signature`, like a
@@ -42,78 +47,78 @@ pub enum Error {
     /// requires.
     #[error("jwt names critical header extensions that are not supported")]
     UnsupportedCriticalHeader,
-    /// Older than the allowed age, or past `exp`.
-    #[error("expired")]
-    Expired,
-    /// Issued (or valid from) further in the future than the allowed skew.
-    #[error("not yet valid")]
-    NotYetValid,
-    /// Used before (replay guard).
-    #[error("already used")]
-    Replayed,
-    /// A replay guard full of live entries refused a new one.
-    #[error("replay guard is at capacity")]
-    ReplayGuardFull,
-    /// The API answered with an error status.
-    #[error("blendr rejected the request: http {status}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// The error message of the body, when it had one.
-        message: Option<String>,
-    },
-    /// Still rate limited (429) after the bounded retries.
-    #[error("rate limited by blendr; retry after {retry_after_secs:?} s")]
-    RateLimited {
-        /// What the last answer said to wait, when it said.
-        retry_after_secs: Option<u64>,
-    },
-    /// The request did not complete.
-    #[cfg(feature = "client")]
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The request timed out.
-    #[cfg(feature = "client")]
-    #[error("request timed out")]
-    Timeout,
-    /// Another error of `partner-core`, with its own kind.
-    #[error(transparent)]
-    Core(partner_core::Error),
+}
+
+/// The detail line of a 429 rejection that says how long to wait:
+/// `retry-after: <seconds>`.
+pub(crate) const RETRY_AFTER_DETAIL: &str = "retry-after: ";
+
+impl Error {
+    /// The API's refusal, when this error is one (a 4xx, a 429 left after
+    /// the retries, or the last 5xx of an unavailable API).
+    pub fn rejection(&self) -> Option<&ProviderRejection> {
+        match self {
+            Error::Core(err) => err.rejection(),
+            _ => None,
+        }
+    }
+
+    /// How long the API said to wait, for a 429 still answered after the
+    /// retries (from `Retry-After` or `X-RateLimit-Reset`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let rejection = self.rejection().filter(|r| r.status == 429)?;
+        rejection.details.iter().find_map(|line| {
+            line.strip_prefix(RETRY_AFTER_DETAIL)?.parse().ok().map(Duration::from_secs)
+        })
+    }
 }
 
 impl HasErrorKind for Error {
     fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::Malformed(_) | Error::EmptyKey => ErrorKind::Malformed,
-            Error::UnsafeInput(_) | Error::UndeclaredParameter => ErrorKind::UnsafeInput,
-            Error::BadSignature | Error::UnsupportedCriticalHeader => ErrorKind::BadSignature,
-            Error::Expired => ErrorKind::Expired,
-            Error::NotYetValid => ErrorKind::NotYetValid,
-            Error::Replayed => ErrorKind::Replayed,
-            Error::ReplayGuardFull | Error::Rejected { .. } | Error::RateLimited { .. } => {
-                ErrorKind::Rejected
-            }
-            #[cfg(feature = "client")]
-            Error::Transport(_) | Error::Timeout => ErrorKind::Rejected,
             Error::Core(err) => err.error_kind(),
+            Error::UndeclaredParameter => ErrorKind::UnsafeInput,
+            Error::UnsupportedCriticalHeader => ErrorKind::BadSignature,
         }
     }
 }
 
-impl From<partner_core::Error> for Error {
-    fn from(err: partner_core::Error) -> Self {
-        use partner_core::Error as Core;
-        match err {
-            Core::Malformed(what) => Error::Malformed(what),
-            Core::UnsafeInput(what) => Error::UnsafeInput(what),
-            Core::Expired => Error::Expired,
-            Core::NotYetValid => Error::NotYetValid,
-            Core::Replayed => Error::Replayed,
-            Core::ReplayGuardFull => Error::ReplayGuardFull,
-            Core::EmptyKey => Error::EmptyKey,
-            Core::BadSignature | Core::Decrypt => Error::BadSignature,
-            // A variant added to core later keeps its own kind.
-            other => Error::Core(other),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partner_core::Error as CoreError;
+
+    #[test]
+    fn kinds_are_core_kinds_unchanged() {
+        for core in [
+            CoreError::EmptyKey,
+            CoreError::Malformed("x"),
+            CoreError::BadSignature,
+            CoreError::Expired,
+            CoreError::Replayed,
+            CoreError::ReplayGuardFull,
+            CoreError::rejected(ProviderRejection::new("blendr", 404)),
+        ] {
+            let kind = core.error_kind();
+            assert_eq!(Error::from(core).error_kind(), kind);
         }
+        assert_eq!(Error::from(CoreError::ReplayGuardFull).error_kind(), ErrorKind::Unavailable);
+        assert_eq!(Error::UndeclaredParameter.error_kind(), ErrorKind::UnsafeInput);
+        assert_eq!(Error::UnsupportedCriticalHeader.error_kind(), ErrorKind::BadSignature);
+    }
+
+    #[test]
+    fn rejection_and_retry_after() {
+        let r = ProviderRejection::new("blendr", 429)
+            .with_details([format!("{RETRY_AFTER_DETAIL}42")])
+            .with_message("Too Many Attempts.");
+        let err = Error::from(CoreError::rejected(r.clone()));
+        assert_eq!(err.rejection(), Some(&r));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(42)));
+        let not_429 =
+            ProviderRejection::new("blendr", 403).with_details([format!("{RETRY_AFTER_DETAIL}42")]);
+        assert_eq!(Error::from(CoreError::rejected(not_429)).retry_after(), None);
+        assert_eq!(Error::UndeclaredParameter.rejection(), None);
+        assert_eq!(Error::from(CoreError::Expired).retry_after(), None);
     }
 }

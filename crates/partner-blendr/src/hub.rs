@@ -4,6 +4,8 @@ use std::fmt;
 
 use partner_core::BaseUrl;
 
+use partner_core::Error as CoreError;
+
 use crate::Error;
 
 /// A Blendr.io region.
@@ -83,7 +85,7 @@ impl Hub {
             && !subdomain.starts_with('-')
             && !subdomain.ends_with('-');
         if !label_ok {
-            return Err(Error::UnsafeInput("hub subdomain must be one dns label"));
+            return Err(CoreError::UnsafeInput("hub subdomain must be one dns label").into());
         }
         let host = match (region.label(), style) {
             (None, _) => format!("{subdomain}.admin.blendr.io"),
@@ -138,7 +140,7 @@ impl Guid {
         if ok {
             Ok(Guid(guid))
         } else {
-            Err(Error::UnsafeInput("guid must be 1 to 64 of [A-Za-z0-9-]"))
+            Err(CoreError::UnsafeInput("guid must be 1 to 64 of [A-Za-z0-9-]").into())
         }
     }
 

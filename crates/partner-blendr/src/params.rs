@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
+use partner_core::Error as CoreError;
+
 use crate::Error;
 
 /// The names the vendor documents for a hash link. A link carries these and
@@ -66,12 +68,12 @@ impl fmt::Debug for AllowedParams {
 /// `Debug` shows the documented values and only the names of the others.
 ///
 /// ```
-/// use partner_blendr::{Error, SsoParams};
+/// use partner_blendr::{Error, ErrorKind, HasErrorKind, SsoParams};
 ///
 /// let p = SsoParams::new("123")?.account_name("ACME").user_id("456").user_email("jo@acme.test");
 /// assert_eq!(p.pairs().map(|(k, _)| k).collect::<Vec<_>>(), ["accountid", "accountname", "userid", "useremail"]);
 /// let p = p.extra("plan", "pro")?;
-/// assert!(matches!(p.clone().extra("timestamp", "1"), Err(Error::Malformed(_))));
+/// assert_eq!(p.clone().extra("timestamp", "1").unwrap_err().error_kind(), ErrorKind::Malformed);
 /// assert!(SsoParams::new("").is_err());
 /// # Ok::<(), Error>(())
 /// ```
@@ -85,7 +87,7 @@ impl SsoParams {
     pub fn new(account_id: impl Into<String>) -> Result<Self, Error> {
         let account_id = account_id.into();
         if account_id.is_empty() {
-            return Err(Error::Malformed("accountid is empty"));
+            return Err(CoreError::Malformed("accountid is empty").into());
         }
         Ok(SsoParams { pairs: vec![("accountid".to_owned(), account_id)] })
     }
@@ -121,11 +123,11 @@ impl SsoParams {
 
     /// Another parameter. Only its shape is checked here (a non-empty name
     /// that is not one of the documented or signer-set names, which is
-    /// [`Error::Malformed`]); whether it may be sent is the signer's
+    /// `malformed`); whether it may be sent is the signer's
     /// allow-list ([`HashLinkSigner::allow_params`](crate::HashLinkSigner::allow_params)).
     pub fn extra(self, name: &str, value: impl Into<String>) -> Result<Self, Error> {
         if name.is_empty() || RESERVED.contains(&name) {
-            return Err(Error::Malformed("extra parameter name is empty or reserved"));
+            return Err(CoreError::Malformed("extra parameter name is empty or reserved").into());
         }
         Ok(self.set(name, value))
     }

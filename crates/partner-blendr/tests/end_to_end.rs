@@ -8,19 +8,21 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
 use partner_blendr::api::BlendRun;
-use partner_blendr::fake::{FakeHub, RunningHub};
+use partner_blendr::fake::{FakeBlendr, RunningBlendr};
 use partner_blendr::{
     BlendrClient, Clock, Error, ErrorKind, FixedClock, Guid, HasErrorKind, HashLinkSigner, Hub,
     JwtClaims, JwtSigner, SsoPage, SsoParams,
 };
+use partner_core::Error as CoreError;
 use partner_core::encoding::form_encode;
+use partner_core::http::{HttpSettings, reqwest};
 
 const APP: &str = "app-1";
 const KEY: &str = "partner-api-key";
 
-async fn hub(clock: Arc<FixedClock>) -> RunningHub {
+async fn hub(clock: Arc<FixedClock>) -> RunningBlendr {
     let mut builder =
-        FakeHub::builder().credentials(APP, KEY).clock(clock).page_size(3).rate_limit(5);
+        FakeBlendr::builder().credentials(APP, KEY).clock(clock).page_size(3).rate_limit(5);
     for i in 0..8 {
         builder = builder.template(format!("tpl-{i}"), format!("Template {i}"));
     }
@@ -57,17 +59,14 @@ async fn hash_link_logs_in_once_and_refuses_tampering_expiry_and_replay() {
     let link = signer.link(&site, &SsoPage::Home, &params, clock.unix_time()).unwrap();
 
     let (status, body) = get(&link.as_str().replace("Zo%C3%AB", "Zo%C3%AC")).await;
-    assert_eq!(
-        (status, body.as_str()),
-        (403, "sso refused: signature mismatch or disallowed algorithm\n")
-    );
+    assert_eq!((status, body.as_str()), (403, "sso refused: signature mismatch\n"));
 
     let (status, body) = get(link.as_str()).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<p id=\"account\">new-co</p><p id=\"page\">home</p>"));
     assert_eq!(fake.account_ids(), ["acme", "new-co"]);
 
-    assert_eq!(get(link.as_str()).await, (403, "sso refused: already used\n".to_owned()));
+    assert_eq!(get(link.as_str()).await, (403, "sso refused: replayed\n".to_owned()));
 
     let old = signer.link(&site, &SsoPage::Home, &params, clock.unix_time()).unwrap();
     clock.advance(Duration::from_secs(301));
@@ -182,7 +181,7 @@ async fn post_form_submits_like_a_browser() {
     // The same body again is a replay.
     let again = post(body).await.unwrap();
     assert_eq!(again.status(), 403);
-    assert_eq!(again.text().await.unwrap(), "sso refused: already used\n");
+    assert_eq!(again.text().await.unwrap(), "sso refused: replayed\n");
     assert_eq!(fake.logins(), 1);
 
     let jwt_html = JwtSigner::new(KEY)
@@ -195,11 +194,20 @@ async fn post_form_submits_like_a_browser() {
     assert_eq!(fake.logins(), 2);
 }
 
-fn api(fake: &RunningHub, clock: &Arc<FixedClock>) -> BlendrClient {
+/// Settings whose time budget lets a call wait out a whole rate-limit
+/// minute (the default budget, 60 s, is one wait of 60 s plus the calls).
+fn patient() -> HttpSettings {
+    let mut settings = HttpSettings::default();
+    settings.retry.budget = Duration::from_secs(600);
+    settings
+}
+
+fn api(fake: &RunningBlendr, clock: &Arc<FixedClock>) -> BlendrClient {
     BlendrClient::builder(APP, KEY)
         .base_url(fake.api_base_url())
         .clock(clock.clone())
         .sleeper(clock.clone())
+        .settings(patient())
         .build()
         .unwrap()
 }
@@ -224,10 +232,13 @@ async fn paging_through_templates_and_429_then_success() {
     assert_eq!(waited, 60, "waited exactly what Retry-After said");
 }
 
+// A 429 still answered after the retries is a rejection with status 429
+// (kind `rejected`) that keeps how long to wait; the client waited what the
+// API said each time, as many times as the retry policy allows.
 #[tokio::test]
 async fn rate_limit_retries_are_bounded() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeHub::builder()
+    let fake = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .rate_limit(0)
@@ -238,15 +249,43 @@ async fn rate_limit_retries_are_bounded() {
         .base_url(fake.api_base_url())
         .clock(clock.clone())
         .sleeper(clock.clone())
-        .rate_limit_retries(2, Duration::from_secs(10))
+        .settings(patient())
         .build()
         .unwrap();
     let before = clock.unix_time();
-    match client.templates_page(1).await.unwrap_err() {
-        Error::RateLimited { retry_after_secs: Some(s) } => assert!(s <= 60, "{s}"),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(clock.unix_time().seconds_since(before), 20, "two waits, each capped at 10 s");
+    let err = client.templates_page(1).await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    let rejection = err.rejection().unwrap();
+    assert_eq!(rejection.status, 429);
+    assert_eq!(rejection.message.as_deref(), Some("Too Many Attempts."));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
+    assert_eq!(fake.requests(), 3, "max_attempts of the default policy");
+    assert_eq!(clock.unix_time().seconds_since(before), 120, "two waits of 60 s");
+
+    // A POST is sent again after a 429 too (the API did not act on it).
+    let guid = Guid::new("g").unwrap();
+    let run = partner_blendr::api::BlendRun::new(true, serde_json::Map::new());
+    let err = client.run_blend("acme", &guid, &run).await.unwrap_err();
+    assert_eq!(err.rejection().map(|r| r.status), Some(429));
+    assert_eq!(fake.requests(), 6);
+
+    // With retries off: one call, no wait.
+    let mut once = HttpSettings::default();
+    once.retry.max_attempts = 1;
+    let client = BlendrClient::builder(APP, KEY)
+        .base_url(fake.api_base_url())
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .settings(once)
+        .build()
+        .unwrap();
+    let before = clock.unix_time();
+    assert_eq!(
+        client.templates_page(1).await.unwrap_err().rejection().map(|r| r.status),
+        Some(429)
+    );
+    assert_eq!(clock.unix_time(), before);
+    assert_eq!(fake.requests(), 7);
 }
 
 #[tokio::test]
@@ -265,14 +304,13 @@ async fn accounts_and_blends() {
     assert_eq!(run["data"]["status"], "queued");
     clock.advance(Duration::from_secs(60));
     client.delete_account("acme").await.unwrap();
-    match client.account("acme").await.unwrap_err() {
-        Error::Rejected { status: 404, message } => {
-            assert_eq!(message.as_deref(), Some("account not found"))
-        }
-        other => panic!("{other:?}"),
-    }
+    let err = client.account("acme").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Rejected);
+    let rejection = err.rejection().unwrap();
+    assert_eq!((rejection.status, rejection.message.as_deref()), (404, Some("account not found")));
     let bad = BlendrClient::builder(APP, "wrong").base_url(fake.api_base_url()).build().unwrap();
-    assert!(matches!(bad.account("acme").await, Err(Error::Rejected { status: 401, .. })));
+    let err = bad.account("acme").await.unwrap_err();
+    assert_eq!(err.rejection().map(|r| r.status), Some(401));
     assert!(BlendrClient::builder(APP, KEY).base_url("http://api.blendr.example").build().is_err());
 }
 
@@ -281,10 +319,11 @@ async fn accounts_and_blends() {
 #[tokio::test]
 async fn empty_keys_are_refused_by_the_client_and_the_fake() {
     let err = BlendrClient::builder(APP, "").build().unwrap_err();
-    assert!(matches!(err, Error::EmptyKey), "{err:?}");
+    assert_eq!(err, Error::Core(CoreError::EmptyKey));
     assert_eq!(err.error_kind(), ErrorKind::Malformed);
-    assert!(matches!(BlendrClient::builder("", KEY).build(), Err(Error::Malformed(_))));
-    let err = FakeHub::builder().credentials(APP, "").start(0).await.unwrap_err();
+    let err = BlendrClient::builder("", KEY).build().unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Malformed);
+    let err = FakeBlendr::builder().credentials(APP, "").start(0).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 
@@ -295,7 +334,7 @@ async fn empty_keys_are_refused_by_the_client_and_the_fake() {
 #[tokio::test]
 async fn fake_hub_refuses_undeclared_names_in_hash_links() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeHub::builder()
+    let fake = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .allow_params(["plan"])
@@ -374,7 +413,7 @@ async fn odd_but_legal_ids_arrive_as_one_segment() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let ids =
         ["a/b", "a b", "é", "...", "a%2Fb", "..a", "?x#y", "a\\b", "%2e%2e", "~!$&'()*+,;=:@"];
-    let mut builder = FakeHub::builder().credentials(APP, KEY).clock(clock.clone());
+    let mut builder = FakeBlendr::builder().credentials(APP, KEY).clock(clock.clone());
     for id in ids {
         builder =
             builder.account(id, format!("name of {id}")).blend(id, "g-1", format!("blend of {id}"));
@@ -401,4 +440,83 @@ async fn odd_but_legal_ids_arrive_as_one_segment() {
     assert!(!left.contains(&"a/b".to_owned()));
     assert!(left.contains(&"a".to_owned()) && left.contains(&"b".to_owned()));
     assert_eq!(left.len(), ids.len() + 3 - 1);
+}
+
+// Nothing listens: the call fails as `unavailable` (connect), after the
+// retries of an idempotent call (waited on the fixed clock, not slept).
+#[tokio::test]
+async fn a_transport_failure_is_unavailable() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = BlendrClient::builder(APP, KEY)
+        .base_url(format!("http://127.0.0.1:{closed}/v1"))
+        .clock(clock.clone())
+        .sleeper(clock.clone())
+        .build()
+        .unwrap();
+    let err = client.account("acme").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable, "{err:?}");
+    assert!(
+        matches!(err, Error::Core(CoreError::Unavailable { provider: "blendr", .. })),
+        "{err:?}"
+    );
+    assert!(err.rejection().is_none());
+    assert_eq!(err.error_kind().http_status(), 503);
+}
+
+// The API's error body and request id reach the caller's rejection.
+#[tokio::test]
+async fn the_api_error_body_fills_the_rejection() {
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake = hub(clock.clone()).await;
+    let client = api(&fake, &clock);
+    let guid = Guid::new("blend-1").unwrap();
+    let err = client.blend("acme", &Guid::new("nope").unwrap()).await.unwrap_err();
+    let rejection = err.rejection().unwrap();
+    assert_eq!(rejection.provider, "blendr");
+    assert_eq!((rejection.status, rejection.message.as_deref()), (404, Some("blend not found")));
+    let id = rejection.request_id.as_deref().unwrap();
+    assert!(id.starts_with("fake-") && id.len() > 5, "{id}");
+    assert_eq!(err.retry_after(), None);
+    // A 422 with its message; a POST refused is not sent again.
+    let before = fake.requests();
+    let run = partner_blendr::api::BlendRun::new(true, serde_json::Map::new());
+    assert!(client.run_blend("acme", &guid, &run).await.is_ok());
+    let err = client.run_blend("acme", &Guid::new("nope").unwrap(), &run).await.unwrap_err();
+    assert_eq!(err.rejection().map(|r| r.status), Some(404));
+    assert_eq!(fake.requests(), before + 2);
+    assert!(err.to_string().contains("blend not found"), "{err}");
+}
+
+// The running fake is a `partner_core::server::Fake`: what the CLI prints,
+// its routes on another server, shutdown through the trait.
+#[tokio::test]
+async fn the_running_fake_is_a_fake() {
+    use partner_core::server::Fake;
+    let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
+    let fake: Box<dyn Fake> = Box::new(hub(clock.clone()).await);
+    assert_eq!(fake.provider(), "blendr");
+    let creds = fake.credentials_json();
+    assert_eq!(creds["provider"], "blendr");
+    assert_eq!(creds["base_url"], fake.base_url());
+    assert_eq!(creds["api_base_url"], format!("{}/v1", fake.base_url()));
+    assert_eq!((creds["app_id"].as_str(), creds["api_key"].as_str()), (Some(APP), Some(KEY)));
+    let client = BlendrClient::builder(APP, KEY)
+        .base_url(creds["api_base_url"].as_str().unwrap())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    assert_eq!(client.account("acme").await.unwrap().name, "ACME");
+    let _routes: axum::Router = fake.router();
+    fake.shutdown().await;
+    let err = client.account("acme").await.unwrap_err();
+    assert_eq!(err.error_kind(), ErrorKind::Unavailable);
+
+    // The same routes, unstarted, refuse an empty key.
+    assert!(FakeBlendr::builder().into_router().is_ok());
+    let err = FakeBlendr::builder().credentials(APP, "").into_router().unwrap_err();
+    assert_eq!(err, Error::Core(CoreError::EmptyKey));
 }

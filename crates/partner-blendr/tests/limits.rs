@@ -7,10 +7,11 @@
 use std::sync::Arc;
 
 use partner_blendr::fake::{
-    DEFAULT_RATE_LIMIT, FakeHub, MAX_ACCOUNT_FIELD_BYTES, MAX_ACCOUNTS, MAX_API_BODY_BYTES,
-    MAX_SSO_BODY_BYTES, RunningHub,
+    DEFAULT_RATE_LIMIT, FakeBlendr, MAX_ACCOUNT_FIELD_BYTES, MAX_ACCOUNTS, MAX_API_BODY_BYTES,
+    MAX_SSO_BODY_BYTES, RunningBlendr,
 };
 use partner_blendr::{Clock, FixedClock, HashLinkSigner, Hub, SsoPage, SsoParams};
+use partner_core::http::reqwest;
 
 const APP: &str = "app-1";
 const KEY: &str = "partner-api-key";
@@ -21,7 +22,7 @@ fn http() -> reqwest::Client {
 
 /// `calls` GETs of `/v1/templates`: the statuses, and the last answer's
 /// `x-ratelimit-limit` header.
-async fn api_calls(fake: &RunningHub, calls: usize) -> (Vec<u16>, Option<String>) {
+async fn api_calls(fake: &RunningBlendr, calls: usize) -> (Vec<u16>, Option<String>) {
     let client = http();
     let mut statuses = Vec::new();
     let mut limit = None;
@@ -43,13 +44,13 @@ async fn api_calls(fake: &RunningHub, calls: usize) -> (Vec<u16>, Option<String>
 async fn the_rate_limit_is_300_by_default_and_can_be_turned_off() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
     let limited =
-        FakeHub::builder().credentials(APP, KEY).clock(clock.clone()).start(0).await.unwrap();
+        FakeBlendr::builder().credentials(APP, KEY).clock(clock.clone()).start(0).await.unwrap();
     let (statuses, limit) = api_calls(&limited, DEFAULT_RATE_LIMIT as usize + 1).await;
     assert!(statuses[..300].iter().all(|&s| s == 200));
     assert_eq!(statuses[300], 429);
     assert_eq!(limit.as_deref(), Some("300"));
 
-    let off = FakeHub::builder()
+    let off = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .rate_limit(None)
@@ -60,12 +61,17 @@ async fn the_rate_limit_is_300_by_default_and_can_be_turned_off() {
     assert!(statuses.iter().all(|&s| s == 200), "no 429 with the limit off");
     assert_eq!(limit, None, "and no rate-limit headers");
 
-    let three =
-        FakeHub::builder().credentials(APP, KEY).clock(clock).rate_limit(3).start(0).await.unwrap();
+    let three = FakeBlendr::builder()
+        .credentials(APP, KEY)
+        .clock(clock)
+        .rate_limit(3)
+        .start(0)
+        .await
+        .unwrap();
     assert_eq!(api_calls(&three, 4).await.0, [200, 200, 200, 429]);
 }
 
-async fn login(fake: &RunningHub, clock: &FixedClock, params: &SsoParams) -> (u16, String) {
+async fn login(fake: &RunningBlendr, clock: &FixedClock, params: &SsoParams) -> (u16, String) {
     let site = Hub::from_base_url(&fake.base_url()).unwrap();
     let link = HashLinkSigner::new(KEY)
         .unwrap()
@@ -78,7 +84,7 @@ async fn login(fake: &RunningHub, clock: &FixedClock, params: &SsoParams) -> (u1
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logins_create_at_most_max_accounts() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeHub::builder()
+    let fake = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .account("preset", "Preset")
@@ -115,7 +121,7 @@ async fn logins_create_at_most_max_accounts() {
 #[tokio::test]
 async fn a_full_replay_guard_answers_503_and_recovers() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeHub::builder()
+    let fake = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .replay_capacity(2)
@@ -139,7 +145,7 @@ async fn a_full_replay_guard_answers_503_and_recovers() {
 #[tokio::test]
 async fn account_fields_and_bodies_are_bounded() {
     let clock = Arc::new(FixedClock::at_unix(1_700_000_000));
-    let fake = FakeHub::builder()
+    let fake = FakeBlendr::builder()
         .credentials(APP, KEY)
         .clock(clock.clone())
         .blend("acme", "blend-1", "Sync")

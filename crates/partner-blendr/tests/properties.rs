@@ -158,7 +158,7 @@ proptest! {
         // The GET link carries the same query.
         let link = signer.link(&Hub::eu("acme").unwrap(), &SsoPage::Home, &params, ts).unwrap();
         prop_assert_eq!(link.as_str().split_once('?').unwrap().1, query.as_str());
-        let v = verifier.verify_query(&query, now).unwrap();
+        let v = verifier.verify(&query, now).unwrap();
         prop_assert_eq!(v.account_id(), account.as_str());
         prop_assert_eq!(v.get("accountname").map(|c| c.into_owned()), Some(name));
         prop_assert_eq!(v.get("username").map(|c| c.into_owned()), Some(user));
@@ -167,7 +167,7 @@ proptest! {
         prop_assert_eq!(v.timestamp(), ts);
         // Another key: a bad signature, whatever the content.
         let other = HashVerifier::new("other key").unwrap().allow_params(["note"]);
-        prop_assert_eq!(kind_of(other.verify_query(&query, now)), ErrorKind::BadSignature);
+        prop_assert_eq!(kind_of(other.verify(&query, now)), ErrorKind::BadSignature);
     }
 
     // The allow-list decides, not the name: any name that is not documented
@@ -184,16 +184,16 @@ proptest! {
         prop_assert!(matches!(signer.post_form(&hub, &SsoPage::Home, &params, ts, None), Err(Error::UndeclaredParameter)));
         let query = signer.clone().allow_params([name.as_str()]).signed_query(&pairs, ts).unwrap();
         let plain = HashVerifier::new(KEY).unwrap();
-        prop_assert!(matches!(plain.verify_query(&query, ts), Err(Error::UndeclaredParameter)));
+        prop_assert!(matches!(plain.verify(&query, ts), Err(Error::UndeclaredParameter)));
         let declared = plain.allow_params([name.as_str()]);
-        let v = declared.verify_query(&query, ts).unwrap();
+        let v = declared.verify(&query, ts).unwrap();
         prop_assert_eq!(v.get(&name).map(|c| c.into_owned()), Some(value));
     }
 
     #[test]
     fn hash_verifier_gives_a_typed_error_on_any_text(query in "\\PC{0,200}", now in any::<i64>()) {
         let v = HashVerifier::new(KEY).unwrap();
-        let kind = kind_of(v.verify_query(&query, UnixTime::from_secs(now)));
+        let kind = kind_of(v.verify(&query, UnixTime::from_secs(now)));
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{kind:?}");
     }
 
@@ -203,7 +203,7 @@ proptest! {
         now in any::<i64>(),
     ) {
         let v = HashVerifier::new(KEY).unwrap().allow_params(["note"]);
-        let kind = kind_of(v.verify_query(&parts.join("&"), UnixTime::from_secs(now)));
+        let kind = kind_of(v.verify(&parts.join("&"), UnixTime::from_secs(now)));
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{kind:?}");
     }
 

@@ -6,15 +6,15 @@
 
 use std::path::Path;
 
-use partner_blendr::conformance::BlendrSuite;
-use partner_core::conformance::{Provider, Suite, run_dirs};
+use partner_blendr::conformance::ConformanceSuite;
+use partner_core::conformance::{Suite, run_dirs};
 
 #[test]
 fn every_blendr_vector_passes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/blendr");
     assert!(dir.is_dir(), "{} is missing", dir.display());
-    let suites: [&dyn Suite; 1] = [&BlendrSuite];
-    let report = run_dirs(&[dir], Some(Provider::Blendr), &suites).unwrap();
+    let suites: [&dyn Suite; 1] = [&ConformanceSuite];
+    let report = run_dirs(&[dir], Some("blendr"), &suites).unwrap();
     let failures: Vec<String> = report
         .failures()
         .map(|(case, f)| {
