@@ -198,11 +198,9 @@ fn unreadable_json_is_a_load_error_and_filters_apply() {
     assert!(err.to_string().starts_with("cannot parse x.json as JSON"), "{err}");
     assert!(run_dirs(&[fixtures().join("does-not-exist")], None, &[]).is_err());
     let only_blendr =
-        run_dirs(&[fixtures().join("pass")], Some("blendr"), &[&LaunchSignatureOnly])
-            .unwrap();
+        run_dirs(&[fixtures().join("pass")], Some("blendr"), &[&LaunchSignatureOnly]).unwrap();
     assert!(only_blendr.cases.is_empty());
     let only_teapplix =
-        run_dirs(&[fixtures().join("pass")], Some("teapplix"), &[&LaunchSignatureOnly])
-            .unwrap();
+        run_dirs(&[fixtures().join("pass")], Some("teapplix"), &[&LaunchSignatureOnly]).unwrap();
     assert_eq!(only_teapplix.cases.len(), 4);
 }

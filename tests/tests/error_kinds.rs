@@ -35,8 +35,11 @@ fn every_core_error() -> Vec<Core> {
     ]
 }
 
-fn check<E>(crate_name: &str, core_of: fn(&E) -> Option<&Core>, rejection_of: fn(&E) -> Option<&ProviderRejection>)
-where
+fn check<E>(
+    crate_name: &str,
+    core_of: fn(&E) -> Option<&Core>,
+    rejection_of: fn(&E) -> Option<&ProviderRejection>,
+) where
     E: From<Core> + HasErrorKind + std::fmt::Debug + std::fmt::Display + std::error::Error,
 {
     for core in every_core_error() {

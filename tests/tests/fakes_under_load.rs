@@ -78,9 +78,13 @@ async fn cloud66() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blendr() {
-    use partner_blendr::fake::{DEFAULT_API_KEY, DEFAULT_APP_ID, FakeHub};
-    let fake =
-        FakeHub::builder().template("tpl-1", "CRM sync").rate_limit(None).start(0).await.unwrap();
+    use partner_blendr::fake::{DEFAULT_API_KEY, DEFAULT_APP_ID, FakeBlendr};
+    let fake = FakeBlendr::builder()
+        .template("tpl-1", "CRM sync")
+        .rate_limit(None)
+        .start(0)
+        .await
+        .unwrap();
     let line = json!({"base_url": fake.base_url(), "api_base_url": fake.api_base_url(), "app_id": DEFAULT_APP_ID, "api_key": DEFAULT_API_KEY});
     check(&drive("blendr", &line, None, &options()).await.unwrap());
 }

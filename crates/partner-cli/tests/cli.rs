@@ -257,12 +257,12 @@ fn mock_ovhcloud_answers_the_crates_client_and_stops_on_sigterm() {
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let me: Value = rt.block_on(async {
-        use partner_ovhcloud::{CredentialRequest, Endpoint, OvhClient};
+        use partner_ovhcloud::{CredentialRequest, OvhClient};
         let app = OvhClient::builder(
-            Endpoint::custom(&base).unwrap(),
             info["application_key"].as_str().unwrap(),
             info["application_secret"].as_str().unwrap(),
         )
+        .base_url(base.clone())
         .build()
         .unwrap();
         let asked = app.request_credential(&CredentialRequest::read_only()).await.unwrap();
@@ -275,7 +275,7 @@ fn mock_ovhcloud_answers_the_crates_client_and_stops_on_sigterm() {
             .send()
             .await
             .unwrap();
-        app.for_customer(asked.consumer_key).unwrap().get("/me").await.unwrap()
+        app.for_customer(asked.consumer_key).get("/me").await.unwrap()
     });
     assert_eq!(me["nichandle"], "xx1234-ovh");
 

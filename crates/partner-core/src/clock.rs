@@ -81,7 +81,8 @@ impl UnixTime {
     ///
     /// [`Error::Malformed`] for anything else.
     pub fn parse_secs(text: &str) -> Result<Self, Error> {
-        const NOT_SECONDS: Error = Error::Malformed("unix time is not an integer number of seconds");
+        const NOT_SECONDS: Error =
+            Error::Malformed("unix time is not an integer number of seconds");
         let digits = text.strip_prefix('-').unwrap_or(text);
         if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(NOT_SECONDS);

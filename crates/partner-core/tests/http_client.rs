@@ -102,7 +102,11 @@ async fn server(counters: Arc<Counters>) -> LoopbackServer {
 }
 
 fn client(sleeper: Arc<RecordingSleeper>, settings: HttpSettings) -> HttpClient {
-    HttpClient::builder("test", "partner-test/0").settings(settings).sleeper(Some(sleeper)).build().unwrap()
+    HttpClient::builder("test", "partner-test/0")
+        .settings(settings)
+        .sleeper(Some(sleeper))
+        .build()
+        .unwrap()
 }
 
 /// A dialect that asks for fresh credentials on 401.
@@ -139,7 +143,10 @@ async fn idempotent_calls_are_retried_with_jittered_backoff_and_others_are_not()
         .unwrap_err();
     assert_eq!(counters.post.load(Ordering::SeqCst), 1);
     assert_eq!(err.error_kind(), ErrorKind::Unavailable);
-    assert!(matches!(err, Error::Unavailable { reason: Unavailability::ServerError { status: 502 }, .. }));
+    assert!(matches!(
+        err,
+        Error::Unavailable { reason: Unavailability::ServerError { status: 502 }, .. }
+    ));
     assert_eq!(err.rejection().and_then(|r| r.message.as_deref()), Some("down"));
 
     // GET that stays 500: three attempts (the default), then unavailable with the request id.
@@ -148,7 +155,11 @@ async fn idempotent_calls_are_retried_with_jittered_backoff_and_others_are_not()
         .await
         .unwrap_err();
     assert_eq!(counters.down.load(Ordering::SeqCst), 3);
-    assert_eq!(err.rejection().and_then(|r| r.request_id.as_deref()), None, "standard dialect reads no id");
+    assert_eq!(
+        err.rejection().and_then(|r| r.request_id.as_deref()),
+        None,
+        "standard dialect reads no id"
+    );
     assert_eq!(err.error_kind(), ErrorKind::Unavailable);
 
     // A GET with effects, marked so: one attempt, like a POST.
@@ -173,7 +184,10 @@ async fn a_refusal_before_processing_is_resent_for_any_method_after_retry_after(
     let sleeper = Arc::new(RecordingSleeper::default());
     let http = client(sleeper.clone(), HttpSettings::default());
     let answer = http
-        .send_request(Call::new("limited", "/limited"), http.reqwest().post(format!("{base}/limited")))
+        .send_request(
+            Call::new("limited", "/limited"),
+            http.reqwest().post(format!("{base}/limited")),
+        )
         .await
         .unwrap();
     assert_eq!(answer.status(), 201);
@@ -186,7 +200,10 @@ async fn a_refusal_before_processing_is_resent_for_any_method_after_retry_after(
     let http = client(sleeper.clone(), settings);
     counters.limited.store(0, Ordering::SeqCst);
     let err = http
-        .send_request(Call::new("limited", "/limited"), http.reqwest().get(format!("{base}/limited")))
+        .send_request(
+            Call::new("limited", "/limited"),
+            http.reqwest().get(format!("{base}/limited")),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.error_kind(), ErrorKind::Rejected);
@@ -243,7 +260,10 @@ async fn transport_failures_timeouts_and_oversized_answers_have_their_kinds() {
     // 4xx: rejected, not retried.
     let http = client(sleeper.clone(), HttpSettings::default());
     let err = http
-        .send_request(Call::new("missing", "/missing"), http.reqwest().get(format!("{base}/missing")))
+        .send_request(
+            Call::new("missing", "/missing"),
+            http.reqwest().get(format!("{base}/missing")),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.error_kind(), ErrorKind::Rejected);
@@ -268,10 +288,7 @@ async fn transport_failures_timeouts_and_oversized_answers_have_their_kinds() {
         .send_request(Call::new("hang", "/hang"), http.reqwest().get(format!("{base}/hang")))
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::Unavailable { reason: Unavailability::Timeout, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Unavailable { reason: Unavailability::Timeout, .. }), "{err:?}");
     server.shutdown().await.unwrap();
 
     // Nothing listens: a connection failure, retried even for POST (nothing was sent).
@@ -340,7 +357,8 @@ fn each_call_has_one_span_with_the_template_and_no_query() {
         server.shutdown().await.unwrap();
     });
     let all = fields.0.lock().unwrap();
-    let spans: Vec<_> = all.iter().filter(|f| f.get("name").map(String::as_str) == Some("partner.http")).collect();
+    let spans: Vec<_> =
+        all.iter().filter(|f| f.get("name").map(String::as_str) == Some("partner.http")).collect();
     assert_eq!(spans.len(), 1);
     let span = spans[0];
     for (key, value) in [

@@ -25,7 +25,7 @@ fn launch(c: &mut Criterion) {
         b.iter(|| signer.launch_url(black_box(&vhost), black_box(token), black_box(ts)))
     });
     group.bench_function("verify", |b| {
-        b.iter(|| verifier.verify_url(black_box(url.as_str()), black_box(ts)).unwrap())
+        b.iter(|| verifier.verify(black_box(url.as_str()), black_box(ts)).unwrap())
     });
     group.finish();
 }

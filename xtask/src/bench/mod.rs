@@ -1,7 +1,6 @@
 //! `cargo xtask bench`: each provider's hot operation timed next to the raw
 //! primitive it is made of, interleaved (A B A B ...), median of samples.
 
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -129,6 +128,7 @@ pub fn table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hint::black_box;
 
     fn no_allocs() -> u64 {
         0

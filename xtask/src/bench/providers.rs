@@ -3,9 +3,9 @@
 
 use std::hint::black_box;
 
+use partner_core::UnixTime;
 use partner_core::crypto::hazmat::aes128_cbc_decrypt;
 use partner_core::crypto::{hmac_sha256, sha1, sha256_parts};
-use partner_core::{Secret, UnixTime};
 
 use super::{AllocCounter, Row, measure};
 
@@ -43,13 +43,17 @@ fn ovhcloud(allocs: AllocCounter, rows: &mut Vec<Row>) {
                 url: black_box(url),
                 body: black_box(&body),
             };
-            black_box(partner_ovhcloud::sign(&as_, &ck, &request, UnixTime::from_secs(1_700_000_000)));
+            black_box(partner_ovhcloud::sign(
+                &as_,
+                &ck,
+                &request,
+                UnixTime::from_secs(1_700_000_000),
+            ));
         },
         &mut || {
             black_box(sha1(black_box(pre.as_bytes())));
         },
     ));
-
 }
 
 /// Blendr: 6-parameter hash link build and verify, JWT sign and verify.
@@ -88,7 +92,7 @@ fn blendr(allocs: AllocCounter, rows: &mut Vec<Row>) {
         2.0,
         allocs,
         &mut || {
-            black_box(verifier.verify_query(black_box(&query), ts).unwrap());
+            black_box(verifier.verify(black_box(&query), ts).unwrap());
         },
         &mut || {
             black_box(hmac_sha256(key.as_bytes(), black_box(signed.as_bytes())));
@@ -126,7 +130,6 @@ fn blendr(allocs: AllocCounter, rows: &mut Vec<Row>) {
             black_box(hmac_sha256(key.as_bytes(), black_box(input.as_bytes())));
         },
     ));
-
 }
 
 /// Teapplix: launch URL build and verify vs HMAC-SHA256 of the URI.
@@ -158,13 +161,12 @@ fn teapplix(allocs: AllocCounter, rows: &mut Vec<Row>) {
         2.0,
         allocs,
         &mut || {
-            black_box(verifier.verify_url(black_box(&url), ts).unwrap());
+            black_box(verifier.verify(black_box(&url), ts).unwrap());
         },
         &mut || {
             black_box(hmac_sha256(key.as_bytes(), black_box(uri.as_bytes())));
         },
     ));
-
 }
 
 /// Cloud 66: verify + decrypt + parse a 100-byte payload.
@@ -196,7 +198,6 @@ fn cloud66(allocs: AllocCounter, rows: &mut Vec<Row>) {
             black_box(aes128_cbc_decrypt(&aes_key, &[0; 16], black_box(&ciphertext)).unwrap());
         },
     ));
-
 }
 
 /// Cheetah: emit the member state vs serde_json::to_string of the same struct.
@@ -219,5 +220,4 @@ fn cheetah(allocs: AllocCounter, rows: &mut Vec<Row>) {
             black_box(serde_json::to_string(black_box(&state)).unwrap());
         },
     ));
-
 }

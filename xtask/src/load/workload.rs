@@ -2,7 +2,7 @@
 //! (tokens, codes, logins, signed calls), bad credentials, and every 200th
 //! request a 1 MiB body to a route that must refuse it with 413.
 
-use partner_core::{Clock, Secret, SystemClock, UnixTime};
+use partner_core::{Clock, SystemClock, UnixTime};
 use serde_json::Value;
 
 use super::http::{Request, Response};

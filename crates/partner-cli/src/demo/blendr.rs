@@ -1,23 +1,19 @@
 //! The demo flow of blendr.
-#![allow(unused_imports)]
-
-use std::collections::HashMap;
 
 use futures_util::TryStreamExt;
 use partner_core::Clock;
-use serde_json::Value;
 
-use super::{Provider, Recorder, browser, e, query_map};
+use super::{Recorder, browser, e};
 
 pub(super) async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
-    use partner_blendr::fake::FakeHub;
+    use partner_blendr::fake::FakeBlendr;
     use partner_blendr::{
         BlendrClient, HashLinkSigner, Hub, JwtClaims, JwtSigner, SsoPage, SsoParams,
     };
     const KEY: &str = "demo-partner-api-key";
     let fake = rec
         .value("start the fake hub", async {
-            let f = FakeHub::builder()
+            let f = FakeBlendr::builder()
                 .credentials("demo-app", KEY)
                 .template("tpl-1", "CRM sync")
                 .template("tpl-2", "Invoices")
@@ -82,4 +78,3 @@ pub(super) async fn blendr(rec: &mut Recorder) -> Result<(), ()> {
     })
     .await
 }
-

@@ -65,4 +65,3 @@ pub(super) async fn cheetah(rec: &mut Recorder) -> Result<(), ()> {
     })
     .await
 }
-

@@ -49,10 +49,8 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
             Ok((l, d))
         })
         .await?;
-    let endpoint = ProvisioningClient::builder()
-        .base_url(fake.partner_endpoint())
-        .build()
-        .map_err(|_| ())?;
+    let endpoint =
+        ProvisioningClient::builder().base_url(fake.partner_endpoint()).build().map_err(|_| ())?;
     rec.step("provisioning POST", async {
         endpoint
             .provision(&link, &[("api_key", "new-key")])
@@ -131,4 +129,3 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
     })
     .await
 }
-

@@ -5,10 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::time::Instant;
 
-use futures_util::TryStreamExt;
-use partner_core::Clock;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::output::{CliError, green, red};
 
@@ -157,4 +154,3 @@ pub async fn run(only: Option<Provider>, json: bool) -> Result<(), CliError> {
         Err(CliError::failed(format!("{failed} demo step(s) failed")))
     }
 }
-

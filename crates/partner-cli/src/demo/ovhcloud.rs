@@ -82,4 +82,3 @@ pub(super) async fn ovhcloud(rec: &mut Recorder) -> Result<(), ()> {
     })
     .await
 }
-

@@ -5,8 +5,8 @@ use partner_core::Clock;
 use super::{Recorder, browser, e};
 
 pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
-    use partner_teapplix::{BaseUrl, LaunchSigner, TeapplixClient};
     use partner_teapplix::fake::FakeTeapplix;
+    use partner_teapplix::{BaseUrl, LaunchSigner, TeapplixClient};
     let fake = rec
         .value("start the fake Teapplix", async {
             let f = FakeTeapplix::builder()
@@ -64,4 +64,3 @@ pub(super) async fn teapplix(rec: &mut Recorder) -> Result<(), ()> {
     })
     .await
 }
-

@@ -1,15 +1,12 @@
 //! `partner blendr`: the Blendr.io tools.
-#![allow(unused_imports)]
-
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Subcommand;
-use partner_core::{HasErrorKind, Secret, UnixTime};
+use partner_core::{Secret, UnixTime};
 use serde_json::{Value, json};
 
-use super::{print_json, refused};
+use super::{print_json, read_text, refused};
 use crate::output::{CliError, green, now_or, read_secret};
 
 /// Blendr.io tools.
@@ -178,7 +175,9 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
             if let Some(token) = jwt.or_else(|| looks_like_jwt.then(|| input.clone())) {
                 let v = JwtVerifier::new(key)
                     .map_err(|e| CliError::usage(e.to_string()))?
-                    .with_window(age, skew)
+                    .with_policy(partner_core::AcceptancePolicy::new(partner_core::Freshness::new(
+                        age, skew,
+                    )))
                     .verify(&token, now)
                     .map_err(|e| refused(&e))?;
                 if json {
@@ -191,8 +190,10 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                 let v = HashVerifier::new(key)
                     .map_err(|e| CliError::usage(e.to_string()))?
                     .allow_params(allow_params)
-                    .with_window(age, skew)
-                    .verify_query(query, now)
+                    .with_policy(partner_core::AcceptancePolicy::new(partner_core::Freshness::new(
+                        age, skew,
+                    )))
+                    .verify(query, now)
                     .map_err(|e| refused(&e))?;
                 let params: Vec<Value> = v.params().map(|(k, v)| json!([k, v])).collect();
                 if json {
@@ -208,4 +209,3 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
         }
     }
 }
-

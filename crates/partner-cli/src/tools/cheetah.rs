@@ -1,16 +1,10 @@
 //! `partner cheetah`: the Cheetah tools.
-#![allow(unused_imports)]
-
-use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Subcommand;
-use partner_core::{HasErrorKind, Secret, UnixTime};
-use serde_json::{Value, json};
 
-use super::{print_json, refused};
-use crate::output::{CliError, green, now_or, read_secret};
+use super::read_text;
+use crate::output::CliError;
 
 /// Cheetah tools.
 #[derive(Subcommand)]
@@ -32,19 +26,6 @@ pub enum CheetahCommand {
     },
 }
 
-/// The text of `path`, or of stdin for `-`.
-fn read_text(path: &std::path::Path) -> Result<String, CliError> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
-}
-
 /// Runs a Cheetah tool.
 pub fn cheetah(cmd: CheetahCommand) -> Result<(), CliError> {
     let CheetahCommand::MemberState { file, element, nonce } = cmd;
@@ -63,4 +44,3 @@ pub fn cheetah(cmd: CheetahCommand) -> Result<(), CliError> {
     }
     Ok(())
 }
-

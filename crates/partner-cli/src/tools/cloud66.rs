@@ -1,12 +1,7 @@
 //! `partner cloud66`: the Cloud 66 tools.
-#![allow(unused_imports)]
-
-use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Subcommand;
-use partner_core::{HasErrorKind, Secret, UnixTime};
 use serde_json::{Value, json};
 
 use super::{print_json, refused};
@@ -129,4 +124,3 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
         }
     }
 }
-

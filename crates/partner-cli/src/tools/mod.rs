@@ -6,6 +6,8 @@ mod cloud66;
 mod ovhcloud;
 mod teapplix;
 
+use std::io::Read;
+
 use partner_core::HasErrorKind;
 use serde_json::Value;
 
@@ -24,4 +26,17 @@ fn print_json(value: &Value) {
 /// A refusal from a verifier: exit 1, with the kind and the reason.
 fn refused(err: &(impl std::fmt::Display + HasErrorKind)) -> CliError {
     CliError::failed(format!("{} ({})", err, err.error_kind()))
+}
+
+/// The text of `path`, or of stdin for `-`.
+fn read_text(path: &std::path::Path) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }

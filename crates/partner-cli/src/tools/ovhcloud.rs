@@ -1,15 +1,11 @@
 //! `partner ovhcloud`: the OVHcloud tools.
-#![allow(unused_imports)]
-
-use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Subcommand;
-use partner_core::{HasErrorKind, Secret, UnixTime};
-use serde_json::{Value, json};
+use partner_core::UnixTime;
+use serde_json::json;
 
-use super::{print_json, refused};
+use super::print_json;
 use crate::output::{CliError, green, now_or, read_secret};
 
 /// OVHcloud tools.
@@ -127,4 +123,3 @@ pub fn ovhcloud(cmd: OvhCommand) -> Result<(), CliError> {
     }
     Ok(())
 }
-

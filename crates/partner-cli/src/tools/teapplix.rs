@@ -1,13 +1,10 @@
 //! `partner teapplix`: the Teapplix tools.
-#![allow(unused_imports)]
-
-use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Subcommand;
-use partner_core::{HasErrorKind, Secret, UnixTime};
-use serde_json::{Value, json};
+use partner_core::Secret;
+use serde_json::json;
 
 use super::{print_json, refused};
 use crate::output::{CliError, green, now_or, read_secret};
@@ -125,7 +122,7 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
                     Duration::from_secs(max_age),
                     partner_teapplix::DEFAULT_MAX_SKEW,
                 )))
-                .verify_url(&url, now_or(now))
+                .verify(&url, now_or(now))
                 .map_err(|e| refused(&e))?;
             if json {
                 print_json(
@@ -138,4 +135,3 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
         }
     }
 }
-

@@ -91,4 +91,3 @@ impl Report {
         self.cases.extend(other.cases);
     }
 }
-

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{CaseReport, Expected, Failure, Input, Report, RunError, Suite, FORMAT_VERSION};
+use super::{CaseReport, Expected, FORMAT_VERSION, Failure, Input, Report, RunError, Suite};
 
 /// A vector file or folder that cannot be read: the runner exits 2 for it.
 #[derive(Debug, thiserror::Error)]
@@ -175,4 +175,3 @@ fn run_case(
         }
     }
 }
-

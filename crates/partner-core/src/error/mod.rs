@@ -144,7 +144,11 @@ impl Error {
     }
 
     /// An answer whose JSON does not decode as expected.
-    pub fn invalid_json(provider: &'static str, what: &'static str, err: serde_json::Error) -> Self {
+    pub fn invalid_json(
+        provider: &'static str,
+        what: &'static str,
+        err: serde_json::Error,
+    ) -> Self {
         Error::InvalidResponse { provider, what, source: Some(Arc::new(JsonError::from(err))) }
     }
 

@@ -150,7 +150,8 @@ mod tests {
 
     #[test]
     fn excerpt_is_bounded_and_clean() {
-        let r = ProviderRejection::new("x", 502).with_body_excerpt(b"<html>\n\x07bad gateway</html>");
+        let r =
+            ProviderRejection::new("x", 502).with_body_excerpt(b"<html>\n\x07bad gateway</html>");
         assert_eq!(r.message.as_deref(), Some("<html>bad gateway</html>"));
         let long = vec![b'a'; 1000];
         let r = ProviderRejection::new("x", 500).with_body_excerpt(&long);

@@ -25,7 +25,10 @@ pub struct Call<'a> {
 
 impl std::fmt::Debug for Call<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call").field("operation", &self.operation).field("path", &self.path).finish()
+        f.debug_struct("Call")
+            .field("operation", &self.operation)
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -286,11 +289,8 @@ impl HttpClient {
                 Err(Failure::TooLarge) => (Verdict::Done, Err(Failure::TooLarge)),
                 Err(Failure::Transport(err)) => {
                     let may_retry = idempotent || (err.is_connect() && !err.is_timeout());
-                    let verdict = if may_retry {
-                        Verdict::Transient { after: None }
-                    } else {
-                        Verdict::Done
-                    };
+                    let verdict =
+                        if may_retry { Verdict::Transient { after: None } } else { Verdict::Done };
                     (verdict, Err(Failure::Transport(err)))
                 }
             };

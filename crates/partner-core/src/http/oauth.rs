@@ -39,7 +39,8 @@ pub fn token_request(
     if client_id.is_empty() || client_secret.is_empty() {
         return Err(Error::EmptyKey);
     }
-    let secret = client_secret.expose_str().ok_or(Error::Malformed("client secret is not utf-8"))?;
+    let secret =
+        client_secret.expose_str().ok_or(Error::Malformed("client secret is not utf-8"))?;
     let request = http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -150,7 +151,11 @@ impl TokenAnswer {
     ///
     /// [`Error::InvalidResponse`] when it is not JSON of that shape or the
     /// access token is empty.
-    pub fn from_answer(provider: &'static str, answer: &Answer, now: UnixTime) -> Result<Self, Error> {
+    pub fn from_answer(
+        provider: &'static str,
+        answer: &Answer,
+        now: UnixTime,
+    ) -> Result<Self, Error> {
         #[derive(Deserialize)]
         struct Body {
             access_token: String,
@@ -161,7 +166,10 @@ impl TokenAnswer {
         }
         let body: Body = answer.json(provider, "token answer")?;
         if body.access_token.is_empty() {
-            return Err(Error::invalid_response(provider, "token answer has an empty access_token"));
+            return Err(Error::invalid_response(
+                provider,
+                "token answer has an empty access_token",
+            ));
         }
         Ok(TokenAnswer {
             access_token: Secret::from(body.access_token),
@@ -187,19 +195,36 @@ mod tests {
     fn token_requests_authenticate_as_asked() {
         let http = reqwest::Client::new();
         let secret = Secret::from("s3:cr&t");
-        let basic = token_request(&http, "https://x/token", ClientAuth::Basic, "id", &secret, &[("grant_type", "client_credentials")])
-            .unwrap()
-            .build()
-            .unwrap();
+        let basic = token_request(
+            &http,
+            "https://x/token",
+            ClientAuth::Basic,
+            "id",
+            &secret,
+            &[("grant_type", "client_credentials")],
+        )
+        .unwrap()
+        .build()
+        .unwrap();
         let header = basic.headers().get(AUTHORIZATION).unwrap();
         assert!(header.is_sensitive());
         // base64("id:s3%3Acr%26t")
         assert_eq!(header.to_str().unwrap(), format!("Basic {}", base64_encode("id:s3%3Acr%26t")));
-        assert_eq!(basic.body().and_then(|b| b.as_bytes()), Some(&b"grant_type=client_credentials"[..]));
-        let body = token_request(&http, "https://x/token", ClientAuth::Body, "id", &secret, &[("grant_type", "x")])
-            .unwrap()
-            .build()
-            .unwrap();
+        assert_eq!(
+            basic.body().and_then(|b| b.as_bytes()),
+            Some(&b"grant_type=client_credentials"[..])
+        );
+        let body = token_request(
+            &http,
+            "https://x/token",
+            ClientAuth::Body,
+            "id",
+            &secret,
+            &[("grant_type", "x")],
+        )
+        .unwrap()
+        .build()
+        .unwrap();
         assert!(body.headers().get(AUTHORIZATION).is_none());
         assert_eq!(
             body.body().and_then(|b| b.as_bytes()),
@@ -210,19 +235,34 @@ mod tests {
             Some(Error::EmptyKey)
         );
         assert_eq!(
-            token_request(&http, "https://x", ClientAuth::Basic, "id", &Secret::from(""), &[]).err(),
+            token_request(&http, "https://x", ClientAuth::Basic, "id", &Secret::from(""), &[])
+                .err(),
             Some(Error::EmptyKey)
         );
     }
 
     #[test]
     fn oauth2_errors_and_token_answers() {
-        let r = oauth2_rejection("p", &answer(401, r#"{"error":"invalid_client","error_description":"no such client"}"#));
-        assert_eq!((r.code.as_deref(), r.message.as_deref()), (Some("invalid_client"), Some("no such client")));
+        let r = oauth2_rejection(
+            "p",
+            &answer(401, r#"{"error":"invalid_client","error_description":"no such client"}"#),
+        );
+        assert_eq!(
+            (r.code.as_deref(), r.message.as_deref()),
+            (Some("invalid_client"), Some("no such client"))
+        );
         let r = oauth2_rejection("p", &answer(502, "<html>oops</html>"));
         assert_eq!((r.code, r.message.as_deref()), (None, Some("<html>oops</html>")));
-        let t = TokenAnswer::from_answer("p", &answer(200, r#"{"access_token":"t","expires_in":60,"token_type":"Bearer"}"#), UnixTime::from_secs(100)).unwrap();
-        assert_eq!((t.access_token.expose(), t.expires_at), (&b"t"[..], Some(UnixTime::from_secs(160))));
+        let t = TokenAnswer::from_answer(
+            "p",
+            &answer(200, r#"{"access_token":"t","expires_in":60,"token_type":"Bearer"}"#),
+            UnixTime::from_secs(100),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.access_token.expose(), t.expires_at),
+            (&b"t"[..], Some(UnixTime::from_secs(160)))
+        );
         assert!(matches!(
             TokenAnswer::from_answer("p", &answer(200, r#"{"access_token":""}"#), UnixTime::EPOCH),
             Err(Error::InvalidResponse { .. })

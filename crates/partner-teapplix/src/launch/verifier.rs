@@ -43,12 +43,12 @@ pub struct VerifiedLaunch {
 /// let url = signer.launch_url(&vhost, "tok 1+2", ts);
 ///
 /// let verifier = LaunchVerifier::new("Signature Key").unwrap();
-/// let launch = verifier.verify_url(url.as_str(), ts).unwrap();
+/// let launch = verifier.verify(url.as_str(), ts).unwrap();
 /// assert_eq!(launch.client_vhost.as_str(), "demo2");
 /// assert_eq!(launch.access_token.expose_str(), Some("tok 1+2"));
 ///
 /// let late = UnixTime::from_secs(1_700_000_000 + 1801);
-/// let err = verifier.verify_url(url.as_str(), late).unwrap_err();
+/// let err = verifier.verify(url.as_str(), late).unwrap_err();
 /// assert_eq!(err.error_kind(), ErrorKind::Expired);
 /// ```
 #[derive(Clone, Debug)]
@@ -101,7 +101,7 @@ impl LaunchVerifier {
     }
 
     /// Verifies an absolute launch URL at `now`.
-    pub fn verify_url(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
+    pub fn verify(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
         let result = request_target(url).and_then(|target| self.check(target, now));
         trace::verification(PROVIDER, HANDOFF, result)
     }
@@ -194,6 +194,6 @@ impl LoginVerifier for LaunchVerifier {
     type Error = Error;
 
     fn verify_login(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
-        self.verify_url(url, now)
+        self.verify(url, now)
     }
 }
