@@ -183,7 +183,7 @@ fn cloud66_encode_decode_round_trip_and_precise_failure() {
     assert_eq!(bad.status.code(), Some(1));
     assert_eq!(
         stderr(&bad).trim(),
-        "error: multipass signature or decryption failed (bad-signature)"
+        "error: signature mismatch (bad-signature)"
     );
     let late = partner(
         &[
@@ -451,7 +451,7 @@ fn entp_decode_gives_one_answer_for_every_decryption_failure() {
     assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
     assert_eq!(
         answers[0].trim(),
-        "error: multipass signature or decryption failed (bad-signature)"
+        "error: signature mismatch (bad-signature)"
     );
 }
 
