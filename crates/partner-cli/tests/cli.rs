@@ -181,10 +181,7 @@ fn cloud66_encode_decode_round_trip_and_precise_failure() {
         &env,
     );
     assert_eq!(bad.status.code(), Some(1));
-    assert_eq!(
-        stderr(&bad).trim(),
-        "error: signature mismatch (bad-signature)"
-    );
+    assert_eq!(stderr(&bad).trim(), "error: signature mismatch (bad-signature)");
     let late = partner(
         &[
             "cloud66",
@@ -449,10 +446,7 @@ fn entp_decode_gives_one_answer_for_every_decryption_failure() {
         answers.push(stderr(&o));
     }
     assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
-    assert_eq!(
-        answers[0].trim(),
-        "error: signature mismatch (bad-signature)"
-    );
+    assert_eq!(answers[0].trim(), "error: signature mismatch (bad-signature)");
 }
 
 // Security finding 7: base64url tokens may begin with `-`.
