@@ -8,15 +8,13 @@
 //! `[{...}]`), and a form-encoded body as a last resort. Errors use the
 //! API2 shape `{Code, Message, Description[]}` (see [`crate::rejection`]).
 
-use std::sync::Arc;
-
+use partner_core::UnixTime;
 use partner_core::encoding::form_decode;
-use partner_core::{ProviderRejection, Unavailability, UnixTime};
 use serde_json::{Map, Value};
 
 use crate::error::invalid_response;
 use crate::rejection::{is_error_body, normalise, rejection, scalar};
-use crate::{ClientVhost, Error, ObtainedToken, PROVIDER};
+use crate::{ClientVhost, Error, ObtainedToken};
 
 /// Where the API lives: `https://api.teapplix.com`.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.teapplix.com";
@@ -59,14 +57,14 @@ pub fn parse_obtain_token_response(
     issued_at: UnixTime,
 ) -> Result<ObtainedToken, Error> {
     if !(200..300).contains(&status) {
-        return Err(refusal(rejection(status, None, body)));
+        return Err(Error::Core(rejection(status, None, body).into_error()));
     }
     let json: Option<Value> = serde_json::from_slice(body).ok();
     let (vhost, token) = match &json {
         Some(value) => {
             let token = find(value, TOKEN_NAMES);
             if token.is_none() && value.as_object().is_some_and(is_error_body) {
-                return Err(refusal(rejection(status, None, body)));
+                return Err(Error::Core(rejection(status, None, body).into_error()));
             }
             (find(value, VHOST_NAMES), token)
         }
@@ -88,21 +86,6 @@ pub fn parse_obtain_token_response(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid_response("token answer has no AccessToken"))?;
     Ok(ObtainedToken::new(ClientVhost::new(vhost)?, token, issued_at))
-}
-
-/// A refusal as the client reports it: a 5xx is "unavailable", with the
-/// rejection as its source; anything else is "rejected".
-fn refusal(rejection: ProviderRejection) -> Error {
-    if rejection.is_server_error() {
-        let status = rejection.status;
-        Error::Core(partner_core::Error::unavailable(
-            PROVIDER,
-            Unavailability::ServerError { status },
-            Some(Arc::new(rejection)),
-        ))
-    } else {
-        Error::from(rejection)
-    }
 }
 
 const VHOST_NAMES: &[&str] = &["clientvhost", "vhost"];
