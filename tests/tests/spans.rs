@@ -3,7 +3,8 @@
 //! field of any span or event carries a secret, a token or a query value.
 //!
 //! The clients run against their fakes on 127.0.0.1 with a subscriber that
-//! records every field of every span and event.
+//! records every field of every span and event, installed for the whole
+//! process (this binary holds this one test).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::BTreeMap;
@@ -69,7 +70,7 @@ const QUERY_VALUE: &str = "query-value-SPAN-0005";
 #[test]
 fn spans_and_events_name_calls_and_outcomes_and_carry_no_secret() {
     let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
+    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     // Values that must never appear: the configured secrets, and what the
     // providers hand out (consumer key, tokens).
