@@ -89,6 +89,37 @@ proptest! {
         prop_assert_eq!(form_decode(&query), pairs);
     }
 
+    // The table-driven encoder against the `form_urlencoded` crate's
+    // serializer, an independent implementation of the same WHATWG rules,
+    // on texts long enough to cross the encoder's 256-byte stack buffer.
+    #[test]
+    fn form_encoding_equals_the_url_crates_serializer(
+        text in prop_oneof!["[ -~\\t\\né€\u{2028}\u{1F600}]{0,400}", ".{0,400}"],
+        prefix in "[a-z?]{0,3}",
+    ) {
+        let want: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        prop_assert_eq!(form_encode_component(&text), want.clone());
+        let mut out = prefix.clone();
+        push_form_encoded(&mut out, &text);
+        prop_assert_eq!(out, format!("{prefix}{want}"));
+    }
+
+    // A keyed HMAC state made once tags as keying per call does.
+    #[test]
+    fn a_key_made_once_tags_as_keying_per_call(
+        key in proptest::collection::vec(any::<u8>(), 1..150),
+        message in proptest::collection::vec(any::<u8>(), 0..300),
+        cut in 0usize..300,
+    ) {
+        use partner_core::{MessageSigner, MessageVerifier};
+        let made = partner_core::crypto::HmacSha256Key::new(key.clone()).unwrap();
+        let tag = hmac_sha256(&key, &message);
+        let cut = cut.min(message.len());
+        prop_assert_eq!(made.sign(&message), tag);
+        prop_assert_eq!(made.sign_parts(&[&message[..cut], &message[cut..]]), tag);
+        prop_assert_eq!(made.verify(&message, &tag), Ok(()));
+    }
+
     #[test]
     fn form_decode_and_raw_pairs_never_panic(query in ".{0,80}") {
         let decoded = form_decode(&query);

@@ -1,7 +1,5 @@
-//! Hex, base64 and `application/x-www-form-urlencoded`, with the exact
-//! behaviours the providers' signatures depend on.
-
-use std::borrow::Cow;
+//! Hex, base64, `application/x-www-form-urlencoded` and HTML escaping,
+//! with the exact behaviours the providers' signatures depend on.
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -11,6 +9,15 @@ use base64::engine::general_purpose::{
 };
 
 use crate::Error;
+
+mod form;
+mod html;
+
+pub use form::{
+    RawPair, form_decode, form_decode_component, form_encode, form_encode_component,
+    push_form_encoded, push_form_pairs, raw_pairs,
+};
+pub use html::{html_escape, push_html_escaped};
 
 /// Lower-case hexadecimal of `bytes`, the form every signature here is written in.
 ///
@@ -190,201 +197,9 @@ fn base64_error(err: base64::DecodeError) -> Error {
     })
 }
 
-/// Form-encodes one value with the WHATWG `application/x-www-form-urlencoded`
-/// byte serializer: `A-Z a-z 0-9 * - . _` stay, space becomes `+`, every other
-/// byte of the UTF-8 text becomes `%XX` with upper-case hex.
-///
-/// ```
-/// use partner_core::encoding::form_encode_component;
-/// assert_eq!(form_encode_component("tok 1+2/é~"), "tok+1%2B2%2F%C3%A9%7E");
-/// ```
-pub fn form_encode_component(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-/// Appends the form encoding of `value` (see [`form_encode_component`]) to
-/// `out`, without an intermediate allocation.
-pub fn push_form_encoded(out: &mut String, value: &str) {
-    out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
-}
-
-/// Appends `name=value` pairs, form-encoded and joined with `&`, to `out`
-/// (after a `&` if `out` already holds pairs, that is, does not end with
-/// `?` and is not empty). One buffer, no intermediate strings.
-///
-/// ```
-/// let mut url = String::from("https://x.test/sso?");
-/// partner_core::encoding::push_form_pairs(&mut url, [("a", "1 2"), ("b", "&")]);
-/// partner_core::encoding::push_form_pairs(&mut url, [("c", "")]);
-/// assert_eq!(url, "https://x.test/sso?a=1+2&b=%26&c=");
-/// ```
-pub fn push_form_pairs<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
-    for (name, value) in pairs {
-        if !out.is_empty() && !out.ends_with('?') {
-            out.push('&');
-        }
-        push_form_encoded(out, name);
-        out.push('=');
-        push_form_encoded(out, value);
-    }
-}
-
-/// Form-encodes ordered pairs, joined with `&` in the order given. The result
-/// is the exact string that goes on the wire, so it is also the exact string
-/// to sign.
-///
-/// ```
-/// use partner_core::encoding::form_encode;
-/// let q = form_encode([("accountid", "123"), ("username", "Jon Smith"), ("x", "a&b=c")]);
-/// assert_eq!(q, "accountid=123&username=Jon+Smith&x=a%26b%3Dc");
-/// ```
-pub fn form_encode<I, K, V>(pairs: I) -> String
-where
-    I: IntoIterator,
-    I::Item: std::borrow::Borrow<(K, V)>,
-    K: AsRef<str>,
-    V: AsRef<str>,
-{
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    for pair in pairs {
-        let (k, v) = std::borrow::Borrow::borrow(&pair);
-        out.append_pair(k.as_ref(), v.as_ref());
-    }
-    out.finish()
-}
-
-/// Decodes a raw query (or form body) into ordered `(name, value)` pairs with
-/// the WHATWG parser: `+` is a space, `%XX` is a byte, an invalid escape is
-/// kept literally, invalid UTF-8 becomes U+FFFD, empty segments are skipped.
-/// It never fails. Verify signatures over the raw text, not over this.
-///
-/// ```
-/// use partner_core::encoding::form_decode;
-/// assert_eq!(
-///     form_decode("a=1&&b=Jon+Smith&c=%zz&d"),
-///     vec![
-///         ("a".to_owned(), "1".to_owned()),
-///         ("b".to_owned(), "Jon Smith".to_owned()),
-///         ("c".to_owned(), "%zz".to_owned()),
-///         ("d".to_owned(), String::new()),
-///     ]
-/// );
-/// ```
-pub fn form_decode(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// One `name=value` segment of a raw query: the exact text received, and its
-/// decoded name and value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RawPair<'a> {
-    /// The segment exactly as received, without the `&` separators.
-    pub raw: &'a str,
-    /// The decoded name.
-    pub name: Cow<'a, str>,
-    /// The decoded value (empty when the segment has no `=`).
-    pub value: Cow<'a, str>,
-}
-
-/// Splits a raw query into its segments, keeping the exact received text of
-/// each next to its decoded name and value. Verifiers use it to remove one
-/// pair (`hash=...`, `signature=...`) textually and MAC the rest as received.
-///
-/// ```
-/// use partner_core::encoding::raw_pairs;
-/// let q = "b=Jon+Smith&hash=ab12&a=%41";
-/// let kept: Vec<&str> = raw_pairs(q).filter(|p| p.name != "hash").map(|p| p.raw).collect();
-/// assert_eq!(kept.join("&"), "b=Jon+Smith&a=%41");
-/// assert_eq!(raw_pairs(q).nth(2).unwrap().value, "A");
-/// ```
-pub fn raw_pairs(query: &str) -> impl Iterator<Item = RawPair<'_>> {
-    query.split('&').filter(|s| !s.is_empty()).map(|raw| {
-        let (name, value) = raw.split_once('=').unwrap_or((raw, ""));
-        RawPair { raw, name: form_decode_component(name), value: form_decode_component(value) }
-    })
-}
-
-/// Appends `text` escaped for HTML text and quoted attribute values:
-/// `& < > " '` as entities, and CR and LF as character references so that
-/// an attribute value keeps its line breaks exactly.
-///
-/// ```
-/// let mut out = String::from("<p>");
-/// partner_core::encoding::push_html_escaped(&mut out, "Tom & \"Jerry\" <3\n");
-/// assert_eq!(out, "<p>Tom &amp; &quot;Jerry&quot; &lt;3&#10;");
-/// ```
-pub fn push_html_escaped(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' => out.push_str("&#10;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// `text` escaped as [`push_html_escaped`] does.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    push_html_escaped(&mut out, text);
-    out
-}
-
-/// Decodes one form-encoded name or value (`+` is a space, `%XX` a byte,
-/// invalid UTF-8 becomes U+FFFD). Borrows when there is nothing to decode.
-pub fn form_decode_component(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(|b| b == b'+' || b == b'%') {
-        return Cow::Borrowed(text);
-    }
-    let spaced: Vec<u8> = text.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
-    Cow::Owned(percent_encoding::percent_decode(&spaced).decode_utf8_lossy().into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            html_escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(html_escape("jon@smith.com"), "jon@smith.com");
-        assert_eq!(html_escape("a\r\nb"), "a&#13;&#10;b");
-    }
-
-    #[test]
-    fn form_encoding_follows_whatwg_byte_serializer() {
-        // Expected strings written from the WHATWG URL standard's
-        // "application/x-www-form-urlencoded byte serializer" by hand.
-        let all_safe = "AZaz09*-._";
-        assert_eq!(form_encode_component(all_safe), all_safe);
-        assert_eq!(form_encode_component(" "), "+");
-        assert_eq!(form_encode_component("~!'()"), "%7E%21%27%28%29");
-        assert_eq!(form_encode_component("\u{2028}"), "%E2%80%A8");
-        assert_eq!(form_encode_component("%+&="), "%25%2B%26%3D");
-        let empty: [(&str, &str); 0] = [];
-        assert_eq!(form_encode(empty), "");
-        assert_eq!(form_encode(&[("k".to_owned(), String::new())]), "k=");
-    }
-
-    #[test]
-    fn raw_pairs_keeps_text_and_decodes() {
-        let pairs: Vec<RawPair<'_>> = raw_pairs("&x&=v&a+b=c%20d&").collect();
-        assert_eq!(pairs.len(), 3);
-        assert_eq!((pairs[0].raw, &*pairs[0].name, &*pairs[0].value), ("x", "x", ""));
-        assert_eq!((pairs[1].raw, &*pairs[1].name, &*pairs[1].value), ("=v", "", "v"));
-        assert_eq!((pairs[2].raw, &*pairs[2].name, &*pairs[2].value), ("a+b=c%20d", "a b", "c d"));
-    }
 
     #[test]
     fn base64_variants() {
