@@ -43,11 +43,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Build in release mode and time each provider's hot operation next to its raw primitive.
+    /// Build in release mode and time each provider's hot operation next to its raw primitive,
+    /// at realistic sizes, in interleaved rounds: min, median and max ratio per row.
+    ///
+    /// Exit status: 0 when every row's median is within its target, 1 when one is not.
     Bench {
         /// Print the report as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the report as the README's Markdown table, with the date, CPU and load.
+        #[arg(long)]
+        markdown: bool,
+        /// Rounds per case (each round interleaves the operation and its primitive).
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
+        rounds: u32,
+        /// Only the cases whose name contains this text.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
     },
     /// Build `partner` in release mode and drive its fakes with load and abuse on 127.0.0.1:
     /// throughput per 10 s window, resident memory, slow-header and idle connections.
@@ -69,7 +81,9 @@ fn parse_provider(name: &str) -> Result<String, String> {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
-        Command::Bench { json } => bench(json),
+        Command::Bench { json, markdown, rounds, filter } => {
+            bench(json, markdown, rounds, filter.as_deref())
+        }
         Command::Test => test(true),
         Command::Interop => test(false),
         Command::Load(args) => load(&args),
@@ -192,7 +206,7 @@ fn conformance(mut dirs: Vec<PathBuf>, provider: Option<String>, json: bool) -> 
     if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn bench(json: bool) -> ExitCode {
+fn bench(json: bool, markdown: bool, rounds: u32, filter: Option<&str>) -> ExitCode {
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -207,6 +221,13 @@ fn bench(json: bool) -> ExitCode {
     ]);
     if json {
         cmd.arg("--json");
+    }
+    if markdown {
+        cmd.arg("--markdown");
+    }
+    cmd.args(["--rounds", &rounds.to_string()]);
+    if let Some(filter) = filter {
+        cmd.args(["--filter", filter]);
     }
     match cmd.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,

@@ -132,19 +132,41 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
 #[cfg(feature = "sha1")]
 pub fn sha1_parts(parts: &[&[u8]]) -> [u8; 20] {
     let mut hasher = sha1::Sha1::new();
-    for part in parts {
-        hasher.update(part);
-    }
+    update_parts(&mut hasher, parts);
     hasher.finalize().into()
+}
+
+/// Feeds `parts` to `hasher` as one message. Short parts (separators,
+/// keys, a method, a timestamp) are gathered in a stack buffer first, so
+/// that a message of many small parts costs about one `update`, not one
+/// per part; the buffer is zeroized after, as it may hold key material.
+fn update_parts(hasher: &mut impl Digest, parts: &[&[u8]]) {
+    let mut stage = zeroize::Zeroizing::new([0u8; 256]);
+    let mut len = 0;
+    for part in parts {
+        if let Some(slot) = stage.get_mut(len..len + part.len()) {
+            slot.copy_from_slice(part);
+            len += part.len();
+            continue;
+        }
+        hasher.update(&stage[..len]);
+        len = 0;
+        match stage.get_mut(..part.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(part);
+                len = part.len();
+            }
+            None => hasher.update(part),
+        }
+    }
+    hasher.update(&stage[..len]);
 }
 
 /// SHA-256 over several parts, as if they were concatenated, without
 /// allocating the concatenation.
 pub fn sha256_parts(parts: &[&[u8]]) -> [u8; SHA256_LEN] {
     let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-    }
+    update_parts(&mut hasher, parts);
     hasher.finalize().into()
 }
 
@@ -348,6 +370,15 @@ mod tests {
         let expect = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
         assert_eq!(hex_encode(sha256(msg)), expect);
         assert_eq!(hex_encode(sha256_parts(&[&msg[..5], &msg[5..], b""])), expect);
+        // Parts that fill the staging buffer, then overflow it, then one
+        // longer than it: the same digest as the whole.
+        let long: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        for cuts in [[1, 255, 256], [200, 300, 900], [0, 256, 257], [10, 20, 999]] {
+            let (a, rest) = long.split_at(cuts[0]);
+            let (b, rest) = rest.split_at(cuts[1] - cuts[0]);
+            let (c, d) = rest.split_at(cuts[2] - cuts[1]);
+            assert_eq!(sha256_parts(&[a, b, c, d]), sha256(&long), "{cuts:?}");
+        }
     }
 
     // NIST SP 800-38A F.2.1 (CBC-AES128.Encrypt), first block; the PKCS#7 pad

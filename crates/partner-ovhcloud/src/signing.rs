@@ -75,8 +75,15 @@ fn digest(
     request: &SignedRequest<'_>,
     timestamp: UnixTime,
 ) -> [u8; 20] {
-    let method_upper = request.method.to_ascii_uppercase();
-    let ts = timestamp.as_secs().to_string();
+    // Methods arrive upper-case; only another case costs an allocation.
+    let method_upper: std::borrow::Cow<'_, str> =
+        if request.method.bytes().any(|b| b.is_ascii_lowercase()) {
+            request.method.to_ascii_uppercase().into()
+        } else {
+            request.method.into()
+        };
+    let mut digits = itoa::Buffer::new();
+    let ts = digits.format(timestamp.as_secs());
     sha1_parts(&[
         application_secret.secret().expose(),
         b"+",
@@ -108,6 +115,9 @@ fn digest(
 /// let request = SignedRequest { method: "GET", url: "https://eu.api.ovh.com/1.0/auth", body: b"" };
 /// let sig = sign(&application_secret, &consumer_key, &request, UnixTime::from_secs(1457018875));
 /// assert_eq!(sig, "$1$e9556054b6309771395efa467c22e627407461ad");
+/// // The method is signed upper-case, whatever case it is given in.
+/// let lower = SignedRequest { method: "get", ..request };
+/// assert_eq!(sign(&application_secret, &consumer_key, &lower, UnixTime::from_secs(1457018875)), sig);
 /// # Ok::<(), partner_ovhcloud::Error>(())
 /// ```
 pub fn sign(

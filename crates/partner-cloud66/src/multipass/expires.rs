@@ -23,32 +23,35 @@ pub fn ruby_utc(time: UnixTime) -> String {
 /// `2015-05-19 16:24:48 UTC`, `2015-05-19 16:24:48 +0000` (any offset),
 /// RFC 3339, or integer seconds (a JSON integer or a string of digits).
 pub fn parse_expires(value: &Value) -> Option<UnixTime> {
-    use time::format_description::well_known::Rfc3339;
-    use time::macros::format_description;
     match value {
         // Fractional seconds (as Ruby's Time#to_f writes them): rounded down.
         Value::Number(_) => UnixTime::from_numeric_date(value).ok(),
-        Value::String(s) => {
-            let s = s.trim();
-            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                return UnixTime::parse_secs(s).ok();
-            }
-            if let Some(t) = parse_ruby_utc(s) {
-                return Some(t);
-            }
-            let utc = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-            let offset = format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
-            );
-            let parsed = time::PrimitiveDateTime::parse(s, utc)
-                .map(time::PrimitiveDateTime::assume_utc)
-                .or_else(|_| time::OffsetDateTime::parse(s, offset))
-                .or_else(|_| time::OffsetDateTime::parse(s, &Rfc3339))
-                .ok()?;
-            Some(UnixTime::from_secs(parsed.unix_timestamp()))
-        }
+        Value::String(s) => parse_expires_text(s),
         _ => None,
     }
+}
+
+/// [`parse_expires`] of a JSON string, without the `Value`.
+pub(super) fn parse_expires_text(s: &str) -> Option<UnixTime> {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return UnixTime::parse_secs(s).ok();
+    }
+    if let Some(t) = parse_ruby_utc(s) {
+        return Some(t);
+    }
+    let utc = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let offset = format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+    );
+    let parsed = time::PrimitiveDateTime::parse(s, utc)
+        .map(time::PrimitiveDateTime::assume_utc)
+        .or_else(|_| time::OffsetDateTime::parse(s, offset))
+        .or_else(|_| time::OffsetDateTime::parse(s, &Rfc3339))
+        .ok()?;
+    Some(UnixTime::from_secs(parsed.unix_timestamp()))
 }
 
 /// `YYYY-MM-DD HH:MM:SS UTC` without a format interpreter: the form Cloud 66

@@ -35,6 +35,7 @@
 
 mod expires;
 mod keys;
+mod payload;
 mod signer;
 mod verifier;
 

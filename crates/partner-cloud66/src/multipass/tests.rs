@@ -363,3 +363,270 @@ fn missing_expiry_is_single_use_when_allowed() {
         ErrorKind::Replayed
     );
 }
+
+// The payload is read in one pass, without building the map: what it
+// accepts, and the email, name and expires it finds, are what serde_json's
+// `Map<String, Value>` gives, whatever the text.
+mod one_pass_reading {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::*;
+    use crate::multipass::payload::{Fields, Scalar};
+
+    fn signed(json: &str) -> (MultipassVerifier, EncodedMultipass) {
+        let keys = MultipassKeys::cloud66(UID).unwrap();
+        let e = encode(&keys, json.as_bytes());
+        (MultipassVerifier::new(keys).allow_missing_expiry(true), e)
+    }
+
+    fn verify(json: &str) -> Result<VerifiedMultipass, Error> {
+        let (v, e) = signed(json);
+        v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000))
+    }
+
+    fn as_value(scalar: &Scalar<'_>) -> Option<Value> {
+        match scalar {
+            Scalar::Str(s) => Some(Value::String(s.to_string())),
+            Scalar::Value(v) => Some(v.clone()),
+            Scalar::Nested => None,
+        }
+    }
+
+    /// Checks the reading of `text` against serde_json's.
+    fn agrees(text: &str) -> Result<(), TestCaseError> {
+        let map = serde_json::from_str::<Map<String, Value>>(text);
+        let fields = Fields::read(text);
+        let str_of = |key| map.as_ref().ok()?.get(key).and_then(Value::as_str);
+        // With a private serde key the scan defers to the map (below).
+        if !matches!(&fields, Ok(f) if f.needs_map) {
+            prop_assert_eq!(fields.is_ok(), map.is_ok(), "{:?}", text);
+            if let (Ok(fields), Ok(map)) = (&fields, &map) {
+                prop_assert_eq!(fields.email.as_deref(), str_of("email"), "{:?}", text);
+                prop_assert_eq!(fields.name.as_deref(), str_of("name"), "{:?}", text);
+                match (&fields.expires, map.get("expires")) {
+                    (None, None) => {}
+                    (Some(Scalar::Nested), Some(v)) => {
+                        prop_assert!(v.is_array() || v.is_object());
+                    }
+                    (Some(s), Some(v)) => {
+                        let found = as_value(s);
+                        prop_assert_eq!(found.as_ref(), Some(v), "{:?}", text);
+                    }
+                    (s, v) => {
+                        let found = s.as_ref().map(as_value);
+                        prop_assert!(false, "{:?}: {:?} / {:?}", text, found, v);
+                    }
+                }
+            }
+        }
+        // Through the verifier: refused as JSON exactly when the map is,
+        // and the same map, built when asked for.
+        match (verify(text), &map) {
+            (Ok(id), Ok(map)) => {
+                prop_assert_eq!(id.payload(), map, "{:?}", text);
+                prop_assert_eq!(id.email(), str_of("email"), "{:?}", text);
+                prop_assert_eq!(id.name(), str_of("name"), "{:?}", text);
+                prop_assert_eq!(&id.clone().into_payload(), map, "{:?}", text);
+            }
+            (Err(Error::Core(CoreError::Json { .. })), Err(_)) => {}
+            // Refused for the value of `expires`, not as JSON.
+            (Err(e), Ok(_)) if !matches!(e, Error::Core(CoreError::Json { .. })) => {}
+            (got, map) => prop_assert!(false, "{:?}: {:?} / {:?}", text, got, map),
+        }
+        Ok(())
+    }
+
+    // The identity keys more often than the others, so they repeat.
+    const KEYS: &[&str] = &[
+        r#""email""#,
+        r#""email""#,
+        r#""name""#,
+        r#""name""#,
+        r#""expires""#,
+        r#""expires""#,
+        r#""x""#,
+        r#""em\u0061il""#,
+        r#""""#,
+        r#""$serde_json::private::RawValue""#,
+        r#""$serde_json::private::Number""#,
+        "\"n\u{e9}me\"",
+    ];
+
+    const LEAVES: &[&str] = &[
+        r#""jon@smith.com""#,
+        r#""Jon Smith""#,
+        r#""2015-05-19 16:24:48 UTC""#,
+        r#""1030""#,
+        r#""  ""#,
+        r#""""#,
+        r#""jon\u0040smith.com""#,
+        r#""a\"b""#,
+        r#""\ud800""#,
+        r#""\ud83d\ude00""#,
+        r#""\n""#,
+        "\"tab\there\"",
+        "\"caf\u{e9} \u{1f600}\"",
+        r#""a string long enough to be read in blocks of thirty-two bytes, and then some more""#,
+        r#""a string long enough to be read in blocks of thirty-two bytes \" with a quote""#,
+        r#""\"[0]""#,
+        "0",
+        "-0",
+        "007",
+        "1030",
+        "-5",
+        "1030.75",
+        "1e300",
+        "1e400",
+        "2E3",
+        "123456789012345678",
+        "1234567890123456789",
+        "18446744073709551616",
+        "true",
+        "false",
+        "null",
+    ];
+
+    fn ws() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(&["", "", " ", "\n\t ", "\r\n"][..])
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop::sample::select(LEAVES).prop_map(str::to_owned);
+        leaf.prop_recursive(3, 16, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..3).prop_map(|kv| {
+                    let members: Vec<String> = kv.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = String> {
+        prop::collection::vec((ws(), prop::sample::select(KEYS), ws(), value(), ws()), 0..6)
+            .prop_map(|members| {
+                let members: Vec<String> =
+                    members.iter().map(|(a, k, b, v, c)| format!("{a}{k}{b}:{v}{c}")).collect();
+                format!("{{{}}}", members.join(","))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn objects_read_as_serde_json_reads_them(text in object()) {
+            agrees(&text)?;
+        }
+
+        // Near misses: one character removed or inserted anywhere.
+        #[test]
+        fn damaged_objects_read_as_serde_json_reads_them(
+            text in object(),
+            at in any::<prop::sample::Index>(),
+            insert in prop::option::of(prop::sample::select(&['"', '\\', ',', ':', '}', ']', '{', ' ', '0', '.', '\u{1}'][..])),
+        ) {
+            let mut text = text;
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            match insert {
+                Some(c) => text.insert(i, c),
+                None if i < text.len() => {
+                    text.remove(i);
+                }
+                None => {}
+            }
+            agrees(&text)?;
+        }
+    }
+
+    #[test]
+    fn chosen_texts_read_as_serde_json_reads_them() {
+        for text in [
+            "{}",
+            " { } ",
+            "{\"email\":\"a@b.co\",}",
+            "{\"email\" \"a@b.co\"}",
+            "{\"expires\":1030}x",
+            "{\"expires\":01}",
+            "{\"expires\":-0}",
+            "{\"expires\":123456789012345678}",
+            "{\"expires\":1234567890123456789}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":\"\u{7f}\"}",
+            "{\"a\":tru}",
+            "[]",
+            "null",
+            "",
+            "{\"a\":\"unterminated}",
+            "{\"a\":\"thirty-two bytes and more, then the end of the text",
+        ] {
+            agrees(text).unwrap();
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        agrees(&deep).unwrap();
+    }
+
+    #[test]
+    fn escaped_and_repeated_fields_read_as_the_map_does() {
+        // The last of a repeated key wins (plain text, then with an
+        // escape); an escaped value is decoded.
+        let id =
+            verify(r#"{"email":"x@y.co","email":"a@b.co","name":"A","name":7,"expires":1030}"#)
+                .unwrap();
+        assert_eq!((id.email(), id.name()), (Some("a@b.co"), None));
+        let id = verify(
+            r#"{"email":"x@y.co","email":"jon\u0040smith.com","name":"A","name":7,"expires":1030}"#,
+        )
+        .unwrap();
+        assert_eq!(id.email(), Some("jon@smith.com"));
+        assert_eq!(id.name(), None);
+        assert_eq!(id.expires_at, Some(UnixTime::from_secs(1030)));
+        // An escaped key is the key.
+        let id = verify(r#"{"em\u0061il":"a@b.co","name":"A","expires":"1030"}"#).unwrap();
+        assert_eq!((id.email(), id.name()), (Some("a@b.co"), Some("A")));
+        let id = verify(r#"{"email":"a@b.co","expires":1030,"expires":null}"#).unwrap();
+        assert_eq!(id.expires_at, None);
+    }
+
+    // serde_json's `Value` reads an object whose first key is one of its
+    // private tokens as something else (with its `raw_value` feature, which
+    // axum turns on): the verifier then reads the map itself, so that it
+    // accepts, and finds, what `payload()` holds.
+    #[test]
+    fn private_serde_keys_read_as_the_map_does() {
+        for text in [
+            r#"{"a":{"$serde_json::private::RawValue":5},"expires":1030}"#,
+            r#"{"email":{"$serde_json::private::RawValue":"\"a@b.co\""},"expires":1030}"#,
+            r#"{"a":[{"$serde_json::private::RawValue":"[1"}],"expires":1030}"#,
+        ] {
+            let map = serde_json::from_str::<Map<String, Value>>(text);
+            match (verify(text), map) {
+                (Ok(id), Ok(map)) => {
+                    assert_eq!(id.email(), map.get("email").and_then(Value::as_str), "{text}");
+                    assert_eq!(id.payload(), &map, "{text}");
+                }
+                (Err(Error::Core(CoreError::Json { .. })), Err(_)) => {}
+                (got, map) => panic!("{text}: {got:?} / {map:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn identities_compare_as_maps() {
+        let a = verify(r#"{"email":"a@b.co","name":"A","expires":1030}"#).unwrap();
+        let b = verify(r#"{ "name" : "A", "expires":1030, "email":"a@b.co" }"#).unwrap();
+        let c = verify(r#"{"email":"a@b.co","name":"B","expires":1030}"#).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.clone(), a);
+        let _ = a.payload();
+        assert_eq!(a, b, "built or not, the map compares the same");
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}

@@ -1,7 +1,10 @@
 //! [`MultipassVerifier`]: the multipass callback, verified, decrypted and
 //! read, under an [`AcceptancePolicy`].
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use partner_core::crypto::hazmat::aes128_cbc_decrypt;
@@ -9,6 +12,8 @@ use partner_core::encoding::base64_decode_tolerant;
 use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, UnixTime};
 use serde_json::{Map, Value};
 
+use super::expires::parse_expires_text;
+use super::payload::{Fields, Scalar};
 use super::{MultipassKeys, ZERO_IV, default_policy, parse_expires};
 use crate::{Error, PROVIDER};
 
@@ -18,14 +23,56 @@ const MISSING_EXPIRY_REPLAY_TTL: Duration = Duration::from_secs(86_400);
 
 /// Who a verified multipass says signed in.
 ///
+/// The whole decrypted object was checked to be JSON when it was verified;
+/// the map [`payload`](Self::payload) returns is built on first use (most
+/// callers read [`email`](Self::email) and [`name`](Self::name) only, which
+/// are kept as they were read).
+///
 /// `Debug` shows the identity fields (`email`, `name`, `expires`) only,
 /// never the other fields of the payload.
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct VerifiedMultipass {
     /// `expires`, when present.
     pub expires_at: Option<UnixTime>,
-    payload: Map<String, Value>,
+    /// The decrypted JSON object, as verified.
+    json: String,
+    email: Option<Text>,
+    name: Option<Text>,
+    payload: OnceLock<Map<String, Value>>,
+}
+
+/// A string field: where it is in the text, or its value when it had
+/// escapes.
+#[derive(Clone)]
+enum Text {
+    Span(Range<usize>),
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn new(json: &str, value: Cow<'_, str>) -> Text {
+        match value {
+            Cow::Borrowed(part) => {
+                span_of(json, part).map_or_else(|| Text::Owned(part.into()), Text::Span)
+            }
+            Cow::Owned(value) => Text::Owned(value.into_boxed_str()),
+        }
+    }
+
+    fn in_json<'a>(text: &'a Option<Text>, json: &'a str) -> Option<&'a str> {
+        match text.as_ref()? {
+            Text::Span(range) => json.get(range.clone()),
+            Text::Owned(value) => Some(value),
+        }
+    }
+}
+
+/// Where `part`, a slice of `whole`, starts and ends in it.
+fn span_of(whole: &str, part: &str) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let range = start..start.checked_add(part.len())?;
+    whole.get(range.clone()).filter(|s| s.as_ptr() == part.as_ptr()).map(|_| range)
 }
 
 impl fmt::Debug for VerifiedMultipass {
@@ -38,25 +85,84 @@ impl fmt::Debug for VerifiedMultipass {
     }
 }
 
+/// Equal when `expires_at` and the payloads (as JSON objects) are.
+impl PartialEq for VerifiedMultipass {
+    fn eq(&self, other: &Self) -> bool {
+        self.expires_at == other.expires_at
+            && (self.json == other.json || self.payload() == other.payload())
+    }
+}
+
 impl VerifiedMultipass {
     /// `email`, when present and a string.
     pub fn email(&self) -> Option<&str> {
-        self.payload.get("email").and_then(Value::as_str)
+        Text::in_json(&self.email, &self.json)
     }
 
     /// `name`, when present and a string.
     pub fn name(&self) -> Option<&str> {
-        self.payload.get("name").and_then(Value::as_str)
+        Text::in_json(&self.name, &self.json)
     }
 
-    /// The whole decrypted JSON object.
+    /// The whole decrypted JSON object (built on the first call).
     pub fn payload(&self) -> &Map<String, Value> {
-        &self.payload
+        self.payload.get_or_init(|| parse_map(&self.json))
     }
 
     /// The decrypted JSON object, by value.
     pub fn into_payload(self) -> Map<String, Value> {
-        self.payload
+        match self.payload.into_inner() {
+            Some(map) => map,
+            None => parse_map(&self.json),
+        }
+    }
+
+    /// Reads a decrypted payload: the identity (its `expires_at` not yet
+    /// set) and the `expires` field (`Err` when present but not a time).
+    fn read(
+        plaintext: Vec<u8>,
+    ) -> Result<(VerifiedMultipass, Result<Option<UnixTime>, ()>), serde_json::Error> {
+        let json = String::from_utf8(plaintext).map_err(|_| {
+            <serde_json::Error as serde::de::Error>::custom("multipass payload is not UTF-8")
+        })?;
+        let fields = Fields::read(&json)?;
+        let (email, name, expires, payload) = if fields.needs_map {
+            // A key serde_json's `Value` reads specially: read the map
+            // itself, so that what `payload()` returns is what was verified.
+            let map: Map<String, Value> = serde_json::from_str(&json)?;
+            let text = |key| map.get(key).and_then(Value::as_str).map(|s| Text::Owned(s.into()));
+            let (email, name) = (text("email"), text("name"));
+            let expires = expires_of_value(map.get("expires"));
+            (email, name, expires, OnceLock::from(map))
+        } else {
+            let email = fields.email.map(|s| Text::new(&json, s));
+            let name = fields.name.map(|s| Text::new(&json, s));
+            let expires = match fields.expires {
+                None => Ok(None),
+                Some(Scalar::Str(s)) if s.trim().is_empty() => Ok(None),
+                Some(Scalar::Str(s)) => parse_expires_text(&s).map(Some).ok_or(()),
+                Some(Scalar::Value(v)) => expires_of_value(Some(&v)),
+                Some(Scalar::Nested) => Err(()),
+            };
+            (email, name, expires, OnceLock::new())
+        };
+        Ok((VerifiedMultipass { expires_at: None, json, email, name, payload }, expires))
+    }
+}
+
+/// The payload map of a text [`VerifiedMultipass::read`] accepted.
+fn parse_map(json: &str) -> Map<String, Value> {
+    // `Fields::read` accepts exactly what this parse accepts, and defers
+    // to it where `Value` reads differently: this cannot fail.
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// `expires` as found in the map: absent, `null` or blank is `Ok(None)`.
+fn expires_of_value(value: Option<&Value>) -> Result<Option<UnixTime>, ()> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => parse_expires(v).map(Some).ok_or(()),
     }
 }
 
@@ -165,22 +271,18 @@ impl MultipassVerifier {
         let unauthenticated = CoreError::BadSignature;
         let plaintext = aes128_cbc_decrypt(&self.keys.aes_key(), &ZERO_IV, &ciphertext)
             .map_err(|_| unauthenticated.clone())?;
-        // The whole object is parsed here, so that what `payload()` returns
-        // is what was verified (a lone surrogate escape is refused, not
-        // skipped).
-        let payload: Map<String, Value> = match serde_json::from_slice(&plaintext) {
-            Ok(payload) => payload,
+        // The whole object is checked here (one pass, the map is not
+        // built), so that what `payload()` returns is what was verified (a
+        // lone surrogate escape is refused, not skipped).
+        let (mut identity, expires) = match VerifiedMultipass::read(plaintext) {
+            Ok(read) => read,
             Err(err) if signed => return Err(CoreError::json("multipass payload", err).into()),
             Err(_) => return Err(unauthenticated.into()),
         };
-        let expires_at = match payload.get("expires") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(v) => match parse_expires(v) {
-                Some(t) => Some(t),
-                None if signed => return Err(CoreError::Malformed("expires is not a time").into()),
-                None => return Err(unauthenticated.into()),
-            },
+        let expires_at = match expires {
+            Ok(expires_at) => expires_at,
+            Err(()) if signed => return Err(CoreError::Malformed("expires is not a time").into()),
+            Err(()) => return Err(unauthenticated.into()),
         };
         // Single use is keyed on the decoded bytes, not the text: the
         // tolerant decoder reads many spellings of one ciphertext.
@@ -195,7 +297,8 @@ impl MultipassVerifier {
             )?,
             Some(exp) => self.policy.accept_expiring(exp, &ciphertext, now)?,
         }
-        Ok(VerifiedMultipass { expires_at, payload })
+        identity.expires_at = expires_at;
+        Ok(identity)
     }
 }
 
