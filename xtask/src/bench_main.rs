@@ -8,7 +8,7 @@
 use std::alloc::System;
 use std::process::ExitCode;
 
-use partner_core::{Clock, SystemClock};
+use partner_core::{Clock, SystemClock, UnixTime};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use xtask::bench::{Machine, Plan, all_cases, markdown, run, table};
 
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
     let json = args.iter().any(|a| a == "--json");
     let md = args.iter().any(|a| a == "--markdown");
-    let machine = Machine::read(SystemClock.now());
+    let machine = Machine::read(UnixTime::from_system_time(SystemClock.now()));
     let mut plan = Plan::default();
     if let Some(rounds) = value("--rounds") {
         match rounds.parse::<usize>() {
