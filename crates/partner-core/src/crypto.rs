@@ -136,6 +136,53 @@ pub fn sha1_parts(parts: &[&[u8]]) -> [u8; 20] {
     hasher.finalize().into()
 }
 
+/// SHA-1 of messages that all begin with the same parts (feature `sha1`):
+/// the prefix is absorbed once, in [`new`](Self::new), and each digest
+/// starts from a copy of that state. For a signature scheme whose pre-image
+/// starts with the keys (`secret+key+...`), that saves hashing the keys
+/// again on every request, often a whole block.
+///
+/// The state holds what it absorbed of the prefix (a partial block of it
+/// verbatim), so it is handled like the keys: zeroized when dropped (with
+/// every per-digest copy), never shown by `Debug`.
+///
+/// ```
+/// use partner_core::crypto::{Sha1Prefix, sha1};
+/// let prefix = Sha1Prefix::new(&[b"secret", b"+"]);
+/// assert_eq!(prefix.digest(&[b"GET", b"+/me"]), sha1(b"secret+GET+/me"));
+/// ```
+#[cfg(feature = "sha1")]
+#[derive(Clone)]
+pub struct Sha1Prefix {
+    state: sha1::Sha1,
+}
+
+#[cfg(feature = "sha1")]
+impl std::fmt::Debug for Sha1Prefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sha1Prefix([REDACTED])")
+    }
+}
+
+#[cfg(feature = "sha1")]
+impl Sha1Prefix {
+    /// The state after the parts of `prefix`, as if concatenated.
+    pub fn new(prefix: &[&[u8]]) -> Self {
+        let mut state = sha1::Sha1::new();
+        update_parts(&mut state, prefix);
+        Sha1Prefix { state }
+    }
+
+    /// SHA-1 of the prefix followed by the parts of `rest`.
+    pub fn digest(&self, rest: &[&[u8]]) -> [u8; 20] {
+        let mut state = self.state.clone();
+        for part in rest {
+            state.update(part);
+        }
+        state.finalize().into()
+    }
+}
+
 /// Feeds `parts` to `hasher` as one message. Short parts (separators,
 /// keys, a method, a timestamp) are gathered in a stack buffer first, so
 /// that a message of many small parts costs about one `update`, not one
@@ -370,6 +417,18 @@ mod tests {
         let expect = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
         assert_eq!(hex_encode(sha256(msg)), expect);
         assert_eq!(hex_encode(sha256_parts(&[&msg[..5], &msg[5..], b""])), expect);
+        #[cfg(feature = "sha1")]
+        {
+            // FIPS 180-2 appendix A.2 (SHA-1 of the same two-block message),
+            // with the prefix cut inside, at and after the first block.
+            let want = "84983e441c3bd26ebaae4aa1f95129e5e54670f1";
+            for cut in [3, 20, 55, msg.len()] {
+                let prefix = Sha1Prefix::new(&[&msg[..1], &msg[1..cut]]);
+                assert_eq!(hex_encode(prefix.digest(&[&msg[cut..]])), want, "{cut}");
+                assert_eq!(hex_encode(prefix.digest(&[&msg[cut..], b""])), want, "{cut}");
+            }
+            assert_eq!(format!("{:?}", Sha1Prefix::new(&[b"k"])), "Sha1Prefix([REDACTED])");
+        }
         // Parts that fill the staging buffer, then overflow it, then one
         // longer than it: the same digest as the whole.
         let long: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();

@@ -97,8 +97,10 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut out = String::with_capacity(128);
-    for (i, pair) in pairs.into_iter().enumerate() {
+    let pairs = pairs.into_iter();
+    // About 24 bytes a pair is typical of SSO parameters.
+    let mut out = String::with_capacity(pairs.size_hint().0.saturating_mul(32).clamp(64, 4096));
+    for (i, pair) in pairs.enumerate() {
         let (k, v) = std::borrow::Borrow::borrow(&pair);
         if i > 0 {
             out.push('&');

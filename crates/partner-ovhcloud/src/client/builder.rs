@@ -221,16 +221,21 @@ impl OvhClientBuilder {
                 Some(CachedToken::new(source, self.clock.clone(), TOKEN_REFRESH_MARGIN))
             }
         };
+        let shared = Arc::new(Shared {
+            http,
+            endpoint,
+            application_key: self.application_key,
+            application_secret,
+            oauth2,
+            clock: self.clock,
+            time: TimeDelta::new(),
+        });
         Ok(OvhClient {
-            shared: Arc::new(Shared {
-                http,
-                endpoint,
-                application_key: self.application_key,
-                application_secret,
-                oauth2,
-                clock: self.clock,
-                time: TimeDelta::new(),
-            }),
+            signer: self
+                .consumer_key
+                .as_ref()
+                .map(|ck| crate::RequestSigner::new(&shared.application_secret, ck)),
+            shared,
             consumer_key: self.consumer_key,
         })
     }

@@ -20,7 +20,6 @@ use super::dialect::{Auth, OvhDialect};
 use crate::OvhErrorKind;
 use crate::{
     Credential, CredentialRequest, CredentialResponse, Error, PROVIDER, SignedRequest, json_body,
-    sign,
 };
 
 /// One request as the caller asked for it, the same at every attempt.
@@ -330,8 +329,9 @@ impl OvhClient {
         previous: &Previous,
     ) -> Result<RequestBuilder, Error> {
         let shared = &*self.shared;
-        let ck =
-            self.consumer_key.as_ref().ok_or(Error::malformed("no consumer key to sign with"))?;
+        let (Some(ck), Some(signer)) = (&self.consumer_key, &self.signer) else {
+            return Err(Error::malformed("no consumer key to sign with"));
+        };
         let delta = if attempt.refresh {
             let seen = *lock(&previous.delta);
             self.resync(seen).await?
@@ -345,7 +345,7 @@ impl OvhClient {
             url: outgoing.url.as_str(),
             body: &outgoing.body,
         };
-        let signature = sign(&shared.application_secret, ck, &signed, now);
+        let signature = signer.sign(&signed, now);
         Ok(request
             .header("X-Ovh-Application", &shared.application_key)
             .header("X-Ovh-Consumer", sensitive(ck.secret())?)

@@ -61,6 +61,8 @@ struct Shared {
 pub struct OvhClient {
     shared: Arc<Shared>,
     consumer_key: Option<ConsumerKey>,
+    /// The keys' part of every signature, hashed once per customer.
+    signer: Option<crate::RequestSigner>,
 }
 
 impl OvhClient {
@@ -77,7 +79,12 @@ impl OvhClient {
     /// A handle signing with this customer's consumer key; shares the
     /// connection pool, the time delta and the OAuth2 token with `self`.
     pub fn for_customer(&self, consumer_key: ConsumerKey) -> OvhClient {
-        OvhClient { shared: self.shared.clone(), consumer_key: Some(consumer_key) }
+        let signer = crate::RequestSigner::new(&self.shared.application_secret, &consumer_key);
+        OvhClient {
+            shared: self.shared.clone(),
+            consumer_key: Some(consumer_key),
+            signer: Some(signer),
+        }
     }
 
     /// The endpoint calls go to.
