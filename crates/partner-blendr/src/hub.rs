@@ -111,10 +111,30 @@ impl Hub {
 
     /// The URL of a page of the hub (without a query).
     pub fn page_url(&self, page: &SsoPage) -> String {
+        let mut url = String::with_capacity(self.page_url_len(page));
+        self.push_page_url(&mut url, page);
+        url
+    }
+
+    /// The length of [`page_url`](Self::page_url), to size a buffer once.
+    pub(crate) fn page_url_len(&self, page: &SsoPage) -> usize {
+        let (path, guid) = Self::page_path(page);
+        self.base.as_str().len() + path.len() + guid.len()
+    }
+
+    /// Appends [`page_url`](Self::page_url) to `out`.
+    pub(crate) fn push_page_url(&self, out: &mut String, page: &SsoPage) {
+        let (path, guid) = Self::page_path(page);
+        out.push_str(self.base.as_str());
+        out.push_str(path);
+        out.push_str(guid);
+    }
+
+    fn page_path(page: &SsoPage) -> (&'static str, &str) {
         match page {
-            SsoPage::Home => format!("{}/sso", self.base),
-            SsoPage::Template(guid) => format!("{}/sso/templates/{guid}", self.base),
-            SsoPage::Widget(guid) => format!("{}/sso/widgets/{guid}", self.base),
+            SsoPage::Home => ("/sso", ""),
+            SsoPage::Template(guid) => ("/sso/templates/", guid.as_str()),
+            SsoPage::Widget(guid) => ("/sso/widgets/", guid.as_str()),
         }
     }
 }

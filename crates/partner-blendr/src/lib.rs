@@ -11,8 +11,10 @@ mod hash;
 mod hub;
 mod jwt;
 mod login;
+mod names;
 pub mod oauth;
 mod params;
+mod text;
 
 #[cfg(feature = "client")]
 pub use api::{BlendrClient, BlendrClientBuilder};

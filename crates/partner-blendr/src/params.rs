@@ -1,8 +1,6 @@
 //! The parameters of a hash handoff, and which names a hash link may carry.
 
-use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::Arc;
 
 use partner_core::Error as CoreError;
 
@@ -21,42 +19,6 @@ pub(crate) const IDENTITY_PARAMS: [&str; 5] =
 /// Names [`SsoParams::extra`] refuses: set by the signer, or by a setter.
 const RESERVED: [&str; 8] =
     ["hash", "timestamp", "jwt", "accountid", "accountname", "userid", "username", "useremail"];
-
-/// The extra parameter names a signer or verifier was told are not secret.
-///
-/// An allow-list, not a guess: a name is accepted because the caller
-/// declared it, never because it does not look like a credential.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct AllowedParams {
-    declared: Arc<BTreeSet<String>>,
-}
-
-impl AllowedParams {
-    /// Adds `names` to the declared ones.
-    pub(crate) fn extend<I>(&mut self, names: I)
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        Arc::make_mut(&mut self.declared).extend(names.into_iter().map(Into::into));
-    }
-
-    /// Whether `name` is documented or declared.
-    pub(crate) fn permits(&self, name: &str) -> bool {
-        DOCUMENTED_PARAMS.contains(&name) || self.declared.contains(name)
-    }
-
-    /// The declared names, sorted.
-    pub(crate) fn declared(&self) -> impl Iterator<Item = &str> {
-        self.declared.iter().map(String::as_str)
-    }
-}
-
-impl fmt::Debug for AllowedParams {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.declared()).finish()
-    }
-}
 
 /// Who signs in: the account (company) and, optionally, the user.
 ///
@@ -176,21 +138,6 @@ impl fmt::Debug for SsoParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn allow_list_is_documented_plus_declared_only() {
-        let mut allowed = AllowedParams::default();
-        for name in DOCUMENTED_PARAMS {
-            assert!(allowed.permits(name), "{name}");
-        }
-        for name in ["plan", "apikey", "locale", "", "jwt", "AccountId"] {
-            assert!(!allowed.permits(name), "{name}");
-        }
-        allowed.extend(["plan", "locale"]);
-        assert!(allowed.permits("plan") && allowed.permits("locale"));
-        assert!(!allowed.permits("Plan") && !allowed.permits("apikey"));
-        assert_eq!(format!("{allowed:?}"), r#"{"locale", "plan"}"#);
-    }
 
     #[test]
     fn debug_shows_identity_and_only_names_of_extras() {

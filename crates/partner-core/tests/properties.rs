@@ -102,6 +102,10 @@ proptest! {
         let mut out = prefix.clone();
         push_form_encoded(&mut out, &text);
         prop_assert_eq!(out, format!("{prefix}{want}"));
+        let mut writer = FormWriter::new(prefix.clone());
+        writer.push_encoded(&text);
+        writer.push_encoded(&text);
+        prop_assert_eq!(writer.finish(), format!("{prefix}{want}{want}"));
     }
 
     // A keyed HMAC state made once tags as keying per call does.

@@ -1,13 +1,13 @@
 //! [`HashLinkSigner`]: the partner side of a hash handoff (GET link or POST form).
 
 use partner_core::crypto::HmacSha256Key;
-use partner_core::encoding::{form_encode, push_form_pairs, push_hex};
+use partner_core::encoding::{FormWriter, form_encode, push_form_pairs};
 use partner_core::{
     Error as CoreError, LoginLinkIssuer, MessageSigner, Secret, SignedUrl, UnixTime,
 };
 
 use super::form::{crlf, render_post_form};
-use crate::params::AllowedParams;
+use crate::names::{AllowedParams, Found, NameKind};
 use crate::{Error, Hub, SsoPage, SsoParams, SsoRequest};
 
 /// A signed SSO link: it logs its holder in for a few minutes, so `Debug`
@@ -20,6 +20,55 @@ pub(crate) fn link_with_query(page_url: String, pairs: &[(&str, &str)]) -> SsoLi
     url.push('?');
     push_form_pairs(&mut url, pairs.iter().copied());
     SignedUrl::new(url)
+}
+
+/// Room for the signed query of `pairs`: names and values with their `=`
+/// and `&`, a quarter more for what form encoding grows (`@`, `,`,
+/// non-ASCII), then `&timestamp=` with up to 20 digits and `&hash=` with 64
+/// hex digits.
+fn query_capacity<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
+    let bytes: usize = pairs.map(|(k, v)| k.len() + v.len() + 2).sum();
+    bytes + bytes / 4 + 128
+}
+
+/// The name rules of a hash link, noted pair by pair and judged at the end
+/// (so the first error in this order wins, whatever the order of pairs):
+/// a non-empty `accountid` is required (`malformed`); `hash`, `timestamp`
+/// and `jwt` are the signer's, even when declared (`malformed`); any other
+/// name must be documented or declared ([`Error::UndeclaredParameter`]).
+#[derive(Default)]
+struct NameCheck {
+    account: bool,
+    own: bool,
+    undeclared: bool,
+}
+
+impl NameCheck {
+    #[inline(always)]
+    fn note(&mut self, found: Option<Found>, value: &str) {
+        match found {
+            // The common case first, with no jump table.
+            Some(found) if found.plain => {}
+            None => self.undeclared = true,
+            Some(found) => match found.kind {
+                NameKind::AccountId => self.account |= !value.is_empty(),
+                NameKind::Timestamp | NameKind::Hash | NameKind::Jwt => self.own = true,
+                NameKind::Identity | NameKind::Declared => {}
+            },
+        }
+    }
+
+    fn result(&self) -> Result<(), Error> {
+        if !self.account {
+            Err(CoreError::Malformed("accountid is missing or empty").into())
+        } else if self.own {
+            Err(CoreError::Malformed("hash, timestamp and jwt are set by the signer").into())
+        } else if self.undeclared {
+            Err(Error::UndeclaredParameter)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Signs hash SSO links with the partner API key: the partner side.
@@ -99,23 +148,17 @@ impl HashLinkSigner {
         self.key.sign_hex(query.as_bytes())
     }
 
-    /// Checks the names of `pairs`: `hash`, `timestamp` and `jwt` are the
-    /// signer's (`malformed`); others must be documented or declared
-    /// ([`Error::UndeclaredParameter`]).
+    /// Checks the names of `pairs` (see [`NameCheck`]) without writing
+    /// anything.
     fn check_names<'a>(
         &self,
         pairs: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), Error> {
-        let mut undeclared = false;
-        for (name, _) in pairs {
-            if matches!(name, "hash" | "timestamp" | "jwt") {
-                return Err(
-                    CoreError::Malformed("hash, timestamp and jwt are set by the signer").into()
-                );
-            }
-            undeclared |= !self.allowed.permits(name);
+        let mut check = NameCheck::default();
+        for (name, value) in pairs {
+            check.note(self.allowed.find(name), value);
         }
-        if undeclared { Err(Error::UndeclaredParameter) } else { Ok(()) }
+        check.result()
     }
 
     /// `Q&hash=HEX` where `Q` form-encodes `pairs` then `timestamp`.
@@ -129,33 +172,53 @@ impl HashLinkSigner {
         pairs: &[(&str, &str)],
         timestamp: UnixTime,
     ) -> Result<String, Error> {
-        if !pairs.iter().any(|(k, v)| *k == "accountid" && !v.is_empty()) {
-            return Err(CoreError::Malformed("accountid is missing or empty").into());
-        }
-        self.check_names(pairs.iter().copied())?;
-        let mut query = String::with_capacity(256);
-        self.push_signed_query(&mut query, pairs.iter().copied(), timestamp);
-        Ok(query)
+        let mut query =
+            FormWriter::with_capacity(String::new(), query_capacity(pairs.iter().copied()));
+        self.push_signed_query(&mut query, pairs.iter().copied(), timestamp)?;
+        Ok(query.finish())
     }
 
     /// Appends `Q&hash=HEX` to `out`, signing only what this call appends.
+    ///
+    /// One pass: each name is looked up once, which both checks it and
+    /// gives its encoding (documented names are sent as they are, declared
+    /// ones were encoded when declared); only values go through the
+    /// encoder. On an error, what was appended is garbage (holding no value
+    /// of a refused name): callers drop `out`.
     fn push_signed_query<'a>(
         &self,
-        out: &mut String,
+        out: &mut FormWriter,
         pairs: impl Iterator<Item = (&'a str, &'a str)>,
         ts: UnixTime,
-    ) {
-        use std::fmt::Write as _;
+    ) -> Result<(), Error> {
         let start = out.len();
-        push_form_pairs(out, pairs);
-        if out.len() > start {
-            out.push('&');
+        let mut check = NameCheck::default();
+        for (name, value) in pairs {
+            let found = self.allowed.find(name);
+            check.note(found, value);
+            // Only what may be sent is written: no value of a refused name
+            // (an undeclared one, or `hash`, `timestamp`, `jwt`) is copied.
+            let Some(found) = found.filter(|f| f.plain || f.kind == NameKind::AccountId) else {
+                continue;
+            };
+            let joined = if out.len() > start {
+                self.allowed.joined(found)
+            } else {
+                self.allowed.first(found)
+            };
+            out.push_str(joined);
+            out.push_encoded(value);
         }
-        // Digits and `-` need no encoding; writing into a String cannot fail.
-        let _ = write!(out, "timestamp={ts}");
-        let tag = MessageSigner::sign(&self.key, &out.as_bytes()[start..]);
+        check.result()?;
+        out.push_str(if out.len() > start { "&timestamp=" } else { "timestamp=" });
+        // Digits and `-` need no encoding.
+        out.push_str(itoa::Buffer::new().format(ts.as_secs()));
+        let tag = MessageSigner::sign(&self.key, out.as_bytes().get(start..).unwrap_or_default());
         out.push_str("&hash=");
-        push_hex(out, &tag);
+        out.push_str(
+            std::str::from_utf8(&partner_core::encoding::hex_lower_array(&tag)).unwrap_or_default(),
+        );
+        Ok(())
     }
 
     /// The signed GET link to `page` of `hub`, for the time `now`;
@@ -167,12 +230,13 @@ impl HashLinkSigner {
         params: &SsoParams,
         now: UnixTime,
     ) -> Result<SsoLink, Error> {
-        self.check_names(params.pairs())?;
-        let mut url = hub.page_url(page);
-        url.reserve(256);
+        let capacity = hub.page_url_len(page) + 1 + query_capacity(params.pairs());
+        let mut url = String::with_capacity(hub.page_url_len(page) + 1);
+        hub.push_page_url(&mut url, page);
         url.push('?');
-        self.push_signed_query(&mut url, params.pairs(), now);
-        Ok(SignedUrl::new(url))
+        let mut url = FormWriter::with_capacity(url, capacity);
+        self.push_signed_query(&mut url, params.pairs(), now)?;
+        Ok(SignedUrl::new(url.finish()))
     }
 
     /// `base_url + "?" + signed_query(pairs, timestamp)` for a base URL given
@@ -185,10 +249,10 @@ impl HashLinkSigner {
         timestamp: UnixTime,
     ) -> Result<SsoLink, Error> {
         let base = partner_core::BaseUrl::parse(base_url)?;
-        let mut url = base.as_str().to_owned();
-        url.push('?');
-        url.push_str(&self.signed_query(pairs, timestamp)?);
-        Ok(SignedUrl::new(url))
+        let capacity = base.as_str().len() + 1 + query_capacity(pairs.iter().copied());
+        let mut url = FormWriter::with_capacity(format!("{}?", base.as_str()), capacity);
+        self.push_signed_query(&mut url, pairs.iter().copied(), timestamp)?;
+        Ok(SignedUrl::new(url.finish()))
     }
 
     /// The same handoff as a POST, which the vendor prefers: an HTML page

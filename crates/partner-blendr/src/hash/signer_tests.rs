@@ -155,3 +155,52 @@ fn issues_login_links_as_link_does() {
     let undeclared = SsoRequest::new(hub, page, params.extra("plan", "x").unwrap());
     assert_eq!(signer().issue_link(&undeclared, now).unwrap_err(), Error::UndeclaredParameter);
 }
+
+// Declared names are sent form-encoded (encoded once, when declared):
+// the query is exactly the form encoding of the pairs and the timestamp.
+#[test]
+fn declared_names_are_sent_form_encoded() {
+    let names = ["a b", "x&y=z", "é", "plain_name", "%41", "+"];
+    let s = signer().allow_params(names);
+    let now = UnixTime::from_secs(1_700_000_000);
+    let mut pairs = vec![("accountid", "1 2"), ("username", "Jon Smith")];
+    pairs.extend(names.iter().map(|n| (*n, "v&=é")));
+    let query = s.signed_query(&pairs, now).unwrap();
+    let mut all = pairs.clone();
+    all.push(("timestamp", "1700000000"));
+    let signed = form_encode(&all);
+    assert_eq!(query, format!("{signed}&hash={}", s.hash(&signed)));
+    let link = s.link_to("https://acme.admin.blendr.io/sso", &pairs, now).unwrap();
+    assert_eq!(link.as_str(), format!("https://acme.admin.blendr.io/sso?{query}"));
+    // The accountid need not come first.
+    let query = s.signed_query(&[("a b", "1"), ("accountid", "2")], now).unwrap();
+    assert!(query.starts_with("a+b=1&accountid=2&timestamp=1700000000&hash="), "{query}");
+    // Negative and zero timestamps are written as Display writes them.
+    for ts in [0, -1, i64::MIN, i64::MAX] {
+        let q = s.signed_query(&[("accountid", "1")], UnixTime::from_secs(ts)).unwrap();
+        assert!(q.starts_with(&format!("accountid=1&timestamp={ts}&hash=")), "{q}");
+    }
+}
+
+// The errors are judged after the whole pass, in one order whatever the
+// order of the pairs: no accountid, then the signer's own names, then an
+// undeclared name.
+#[test]
+fn name_errors_have_one_precedence() {
+    let s = signer();
+    let now = UnixTime::from_secs(1000);
+    let err = |pairs: &[(&str, &str)]| s.signed_query(pairs, now).unwrap_err();
+    let malformed = |e: Error, what: &str| match e {
+        Error::Core(CoreError::Malformed(m)) => assert!(m.contains(what), "{m}"),
+        other => panic!("{other:?}"),
+    };
+    malformed(err(&[("apikey", "k"), ("hash", "h"), ("userid", "1")]), "accountid");
+    malformed(err(&[("apikey", "k"), ("accountid", ""), ("jwt", "x")]), "accountid");
+    malformed(err(&[("apikey", "k"), ("timestamp", "1"), ("accountid", "1")]), "set by the signer");
+    malformed(err(&[("accountid", "1"), ("jwt", "t"), ("apikey", "k")]), "set by the signer");
+    assert_eq!(err(&[("apikey", "k"), ("accountid", "1")]), Error::UndeclaredParameter);
+    assert_eq!(err(&[("accountid", "1"), ("apikey", "k")]), Error::UndeclaredParameter);
+    // A second accountid that is empty does not undo a first one.
+    assert!(s.signed_query(&[("accountid", "1"), ("accountid", "")], now).is_ok());
+    assert!(s.signed_query(&[], now).is_err());
+}

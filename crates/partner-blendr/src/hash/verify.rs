@@ -7,7 +7,9 @@ use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::{form_decode_component, raw_pairs};
 use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, trace};
 
-use crate::params::{AllowedParams, debug_pairs};
+use crate::names::{AllowedParams, NameKind};
+use crate::params::debug_pairs;
+use crate::text::{find_byte, splat, zero_bytes};
 use crate::{Error, PROVIDER, default_policy};
 
 /// What a verified hash handoff says: the signed query, decoded on demand.
@@ -142,23 +144,43 @@ impl HashVerifier {
         trace::verification(PROVIDER, "sso-hash", self.check(query, now))
     }
 
+    /// One pass over the query, with no allocation but the
+    /// [`VerifiedHash`] (and, when `hash` is neither the first nor the last
+    /// pair, the signed text): segments are split at `&` eight bytes at a
+    /// time, a name is decoded only when it holds `%` or `+` and looked up
+    /// once, and only the `timestamp` value is read.
     fn check(&self, query: &str, now: UnixTime) -> Result<VerifiedHash, Error> {
-        let mut hash = None;
+        let mut hash: Option<(usize, usize)> = None;
         let (mut account, mut timestamp) = (None, None);
         let mut undeclared = false;
-        for segment in query.split('&').filter(|s| !s.is_empty()) {
-            let (raw_name, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
-            let name = form_decode_component(raw_name);
-            let repeated = match &*name {
-                "hash" => hash.replace(segment).is_some(),
-                "accountid" => account.replace(!raw_value.is_empty()).is_some(),
-                "timestamp" => timestamp
-                    .replace(UnixTime::parse_secs(&form_decode_component(raw_value)))
-                    .is_some(),
-                other => {
-                    undeclared |= !self.allowed.permits(other);
+        for segment in Segments::new(query) {
+            let raw_name = query.get(segment.start..segment.name_end).unwrap_or_default();
+            let raw_value = query.get(segment.value_start..segment.end).unwrap_or_default();
+            let decoded;
+            let name = if segment.escaped_name {
+                decoded = form_decode_component(raw_name);
+                &*decoded
+            } else {
+                raw_name
+            };
+            let repeated = match self.allowed.find(name) {
+                // The common case first, with no jump table.
+                Some(known) if known.plain => false,
+                None => {
+                    undeclared = true;
                     false
                 }
+                Some(known) => match known.kind {
+                    NameKind::Hash => hash.replace((segment.start, segment.end)).is_some(),
+                    NameKind::AccountId => account.replace(!raw_value.is_empty()).is_some(),
+                    NameKind::Timestamp => timestamp.replace(raw_value).is_some(),
+                    // Not the hash link's: a name like any other.
+                    NameKind::Jwt => {
+                        undeclared |= !known.declared;
+                        false
+                    }
+                    NameKind::Identity | NameKind::Declared => false,
+                },
             };
             if repeated {
                 return Err(
@@ -166,16 +188,18 @@ impl HashVerifier {
                 );
             }
         }
-        let hash_raw = hash.ok_or(CoreError::Malformed("no hash"))?;
+        let (hash_start, hash_end) = hash.ok_or(CoreError::Malformed("no hash"))?;
         if account != Some(true) {
             return Err(CoreError::Malformed("no accountid").into());
         }
-        let timestamp = timestamp.ok_or(CoreError::Malformed("no timestamp"))??;
+        let timestamp = timestamp.ok_or(CoreError::Malformed("no timestamp"))?;
+        let timestamp = UnixTime::parse_secs(&form_decode_component(timestamp))?;
         if undeclared {
             return Err(Error::UndeclaredParameter);
         }
 
         // The signed string: the raw query with the one hash pair removed.
+        let hash_raw = query.get(hash_start..hash_end).unwrap_or_default();
         let hash_value = hash_raw.split_once('=').map_or("", |(_, v)| v);
         let signed = without_segment(query, hash_raw);
         self.key.verify_hex(signed.as_bytes(), hash_value)?;
@@ -184,6 +208,89 @@ impl HashVerifier {
         self.policy.accept(timestamp, signed.as_bytes(), now)?;
         Ok(VerifiedHash { signed: signed.into_owned(), timestamp })
     }
+}
+
+/// One non-empty `&`-separated segment of a query, by byte offsets:
+/// `start..name_end` is the raw name, `value_start..end` the raw value
+/// (empty when there is no `=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Segment {
+    start: usize,
+    name_end: usize,
+    value_start: usize,
+    end: usize,
+    /// Whether the name holds `%` or `+` (so must be decoded).
+    escaped_name: bool,
+}
+
+/// The non-empty segments of a query, as `str::split('&')` then
+/// `split_once('=')` would give them, in one pass over the bytes, eight at
+/// a time.
+struct Segments<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Segments<'a> {
+    fn new(query: &'a str) -> Self {
+        Segments { bytes: query.as_bytes(), at: 0 }
+    }
+}
+
+impl Iterator for Segments<'_> {
+    type Item = Segment;
+
+    #[inline]
+    fn next(&mut self) -> Option<Segment> {
+        let bytes = self.bytes;
+        loop {
+            let start = self.at;
+            if start >= bytes.len() {
+                return None;
+            }
+            let (name_end, escaped_name) = scan_name(bytes, start);
+            let (value_start, end) = if bytes.get(name_end) == Some(&b'=') {
+                (name_end + 1, find_byte::<b'&'>(bytes, name_end + 1))
+            } else {
+                (name_end, name_end)
+            };
+            self.at = end + 1;
+            if end > start {
+                return Some(Segment { start, name_end, value_start, end, escaped_name });
+            }
+        }
+    }
+}
+
+/// The end of the name that starts at `from` (the first `=` or `&`, or the
+/// end of `bytes`), and whether the name holds `%` or `+`.
+#[inline]
+fn scan_name(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut i = from;
+    let mut escaped = false;
+    while let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_le_bytes(*chunk);
+        let stop = zero_bytes(word ^ splat(b'=')) | zero_bytes(word ^ splat(b'&'));
+        let escape = zero_bytes(word ^ splat(b'%')) | zero_bytes(word ^ splat(b'+'));
+        if stop != 0 {
+            // The flags of the bytes before the stop: a false escape flag
+            // there has a true one below it, so the answer is exact.
+            let before = (stop & stop.wrapping_neg()) - 1;
+            let at = i + (stop.trailing_zeros() / 8) as usize;
+            return (at, escaped || escape & before != 0);
+        }
+        escaped |= escape != 0;
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'=' | b'&' => break,
+            b'%' | b'+' => escaped = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    (i, escaped)
 }
 
 impl LoginVerifier for HashVerifier {

@@ -144,3 +144,64 @@ fn timestamps_parse_as_unix_seconds_only() {
         assert_eq!(err.error_kind(), ErrorKind::Malformed, "{bad:?}");
     }
 }
+
+/// The segments as `split('&')` then `split_once('=')` give them: the
+/// reference the one-pass scanner must agree with.
+fn reference_segments(query: &str) -> Vec<(&str, &str, bool)> {
+    query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let (name, value) = s.split_once('=').unwrap_or((s, ""));
+            (name, value, name.contains(['%', '+']))
+        })
+        .collect()
+}
+
+fn scanned_segments(query: &str) -> Vec<(&str, &str, bool)> {
+    Segments::new(query)
+        .map(|s| (&query[s.start..s.name_end], &query[s.value_start..s.end], s.escaped_name))
+        .collect()
+}
+
+// Separators and escapes at every offset of an 8-byte word, on both sides
+// of a word boundary, and bytes one away from them (`'` `%`-1, `,` `+`+1,
+// `<` `=`-1, `>` `=`+1, `%` `&`-1, `'` `&`+1), which a borrow can flag.
+#[test]
+fn segments_split_as_split_and_split_once_do() {
+    let mut queries: Vec<String> = vec![
+        String::new(),
+        "&".into(),
+        "&&=&".into(),
+        "=".into(),
+        "a".into(),
+        "accountid=1&hash=x&timestamp=2".into(),
+        "a=1=2&b&&c=&=d".into(),
+        "%61pikey=v&plan+x=pro&x%=&x+".into(),
+        "é=ü&ü%C3=é+".into(),
+    ];
+    for len in 0..20 {
+        for at in 0..len {
+            for special in ['=', '&', '%', '+', '\'', ',', '<', '>', '$', '\u{1}'] {
+                let mut q: Vec<char> = "abcdefghijklmnopqrst".chars().take(len).collect();
+                q[at] = special;
+                queries.push(q.iter().collect());
+                q.insert(0, '=');
+                queries.push(q.iter().collect());
+                let mut r: Vec<char> = q.clone();
+                r[len / 2] = '&';
+                queries.push(r.iter().collect());
+            }
+        }
+    }
+    for q in &queries {
+        assert_eq!(scanned_segments(q), reference_segments(q), "{q:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn segments_agree_with_split_on_any_text(query in "[a-c=&%+,<>'é\u{1}]{0,48}") {
+        proptest::prop_assert_eq!(scanned_segments(&query), reference_segments(&query));
+    }
+}

@@ -6,6 +6,7 @@ use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use partner_core::encoding::{base64url_decode, base64url_decode_into};
 use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, trace};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::params::IDENTITY_PARAMS;
@@ -152,15 +153,188 @@ fn from_jwt_error(err: &jsonwebtoken::errors::Error) -> Error {
 }
 
 /// Whether `text` can be unpadded base64url: the alphabet, and a length
-/// that is not one more than a multiple of four.
+/// that is not one more than a multiple of four (a table look-up per byte).
 fn is_base64url_text(text: &str) -> bool {
-    text.len() % 4 != 1 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    text.len() % 4 != 1 && text.bytes().fold(true, |ok, b| ok & BASE64URL[usize::from(b)])
+}
+
+/// The base64url alphabet, by byte.
+static BASE64URL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+/// What this verifier needs of a JWT header, read before `jsonwebtoken`
+/// checks the signature: whether `alg` is exactly the string `HS256` (the
+/// last `alg` member, as a JSON object read into a map would keep), and
+/// whether a `crit` member is present (with any value, even `null`).
+///
+/// Read from a stack buffer with a visitor that keeps no text: no
+/// allocation for a header of up to [`HEADER_STACK`] bytes. Anything that
+/// is not a JSON object (an array too, which a derived `Deserialize` would
+/// take) is a JSON error.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct HeaderFacts {
+    hs256: bool,
+    crit: bool,
+}
+
+/// Decoded headers up to this size are read from the stack.
+const HEADER_STACK: usize = 192;
+
+/// The headers of HS256 tokens as common libraries write them, in
+/// base64url: `{"typ":"JWT","alg":"HS256"}` (jsonwebtoken),
+/// `{"alg":"HS256","typ":"JWT"}` (PyJWT, jose, jjwt) and `{"alg":"HS256"}`.
+/// A header part that is one of these texts decodes (strictly) to that JSON
+/// and nothing else, so it is read without decoding or parsing.
+const COMMON_HS256_HEADERS: [&str; 3] = [
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJhbGciOiJIUzI1NiJ9",
+];
+
+/// The base64url header part, decoded and read (`malformed` when it is not
+/// base64url or not a JSON object).
+fn read_header(header_b64: &str) -> Result<HeaderFacts, Error> {
+    if COMMON_HS256_HEADERS.contains(&header_b64) {
+        return Ok(HeaderFacts { hs256: true, crit: false });
+    }
+    const NOT_BASE64: CoreError = CoreError::Malformed("jwt header is not base64url");
+    let mut stack = [0u8; HEADER_STACK];
+    let heap;
+    let json: &[u8] = if header_b64.len().div_ceil(4) * 3 <= HEADER_STACK {
+        let len = base64url_decode_into(header_b64, &mut stack).map_err(|_| NOT_BASE64)?;
+        &stack[..len]
+    } else {
+        heap = base64url_decode(header_b64).map_err(|_| NOT_BASE64)?;
+        &heap
+    };
+    serde_json::from_slice(json).map_err(|err| CoreError::json("jwt header", err).into())
+}
+
+impl<'de> Deserialize<'de> for HeaderFacts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = HeaderFacts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a jwt header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderFacts, A::Error> {
+        let mut facts = HeaderFacts::default();
+        while let Some(key) = map.next_key::<HeaderKey>()? {
+            match key {
+                HeaderKey::Alg => facts.hs256 = map.next_value::<IsHs256>()?.0,
+                HeaderKey::Crit => {
+                    facts.crit = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                HeaderKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(facts)
+    }
+}
+
+/// A header member name, unescaped by the JSON reader.
+enum HeaderKey {
+    Alg,
+    Crit,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for HeaderKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = HeaderKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<HeaderKey, E> {
+                Ok(match name {
+                    "alg" => HeaderKey::Alg,
+                    "crit" => HeaderKey::Crit,
+                    _ => HeaderKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// Whether a JSON value is exactly the string `HS256`; any other value
+/// (another string, a number, `null`, an array, an object) is read and
+/// is not.
+struct IsHs256(bool);
+
+impl<'de> Deserialize<'de> for IsHs256 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct AlgVisitor;
+        impl<'de> Visitor<'de> for AlgVisitor {
+            type Value = IsHs256;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any json value")
+            }
+            fn visit_str<E: de::Error>(self, alg: &str) -> Result<IsHs256, E> {
+                Ok(IsHs256(alg == "HS256"))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsHs256, E> {
+                Ok(IsHs256(false))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsHs256, E> {
+                Ok(IsHs256(false))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsHs256, E> {
+                Ok(IsHs256(false))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsHs256, E> {
+                Ok(IsHs256(false))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<IsHs256, E> {
+                Ok(IsHs256(false))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsHs256, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(IsHs256(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsHs256, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(IsHs256(false))
+            }
+        }
+        deserializer.deserialize_any(AlgVisitor)
+    }
 }
 
 fn id_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => {
+            // Integers without the formatting machinery; a fraction as
+            // serde_json writes it.
+            let mut digits = itoa::Buffer::new();
+            match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Some(digits.format(u).to_owned()),
+                (None, Some(i)) => Some(digits.format(i).to_owned()),
+                (None, None) => Some(n.to_string()),
+            }
+        }
         _ => None,
     }
 }
@@ -196,47 +370,86 @@ impl JwtVerifier {
         trace::verification(PROVIDER, "sso-jwt", self.check(token, now))
     }
 
+    /// The checks in the documented order. The ones whose outcome a
+    /// success of `jsonwebtoken` implies (exactly three parts, a payload in
+    /// the base64url alphabet, a signature of 32 bytes of base64url: it
+    /// decodes every part strictly, and an HMAC tag has 32 bytes) are made
+    /// only on the way to an error, so that they still outrank it; the
+    /// common path reads the header (without decoding it when it is one of
+    /// the [`COMMON_HS256_HEADERS`]), lets `jsonwebtoken` check and decode,
+    /// then reads the claims in one pass over them.
     fn check(&self, token: &str, now: UnixTime) -> Result<VerifiedJwt, Error> {
-        // 1. Shape.
-        let mut parts = token.split('.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // 1. Shape: the header is the text before the first dot, the
+        // signature the text after the last one.
+        let bytes = token.as_bytes();
+        let header_end = memchr::memchr(b'.', bytes).unwrap_or(bytes.len());
+        let signature_start = bytes.iter().rposition(|&b| b == b'.').map_or(0, |dot| dot + 1);
+        let parts = (
+            token.get(..header_end),
+            token.get(header_end + 1..signature_start.saturating_sub(1)),
+            token.get(signature_start..),
+        );
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64)) = parts else {
             return Err(CoreError::Malformed("a jwt has three parts").into());
         };
-        let header_json = base64url_decode(header_b64)
-            .map_err(|_| CoreError::Malformed("jwt header is not base64url"))?;
-        let header: Map<String, Value> = serde_json::from_slice(&header_json)
-            .map_err(|err| CoreError::json("jwt header", err))?;
-        if !is_base64url_text(payload_b64) {
-            return Err(CoreError::Malformed("jwt payload is not base64url").into());
-        }
+        // What outranks any error after this point: three parts, and a
+        // payload in the base64url alphabet.
+        let shape_first = |err: Error| -> Error {
+            if payload_b64.contains('.') {
+                CoreError::Malformed("a jwt has three parts").into()
+            } else if !is_base64url_text(payload_b64) {
+                CoreError::Malformed("jwt payload is not base64url").into()
+            } else {
+                err
+            }
+        };
+        let header = read_header(header_b64).map_err(|err| {
+            if payload_b64.contains('.') {
+                CoreError::Malformed("a jwt has three parts").into()
+            } else {
+                err
+            }
+        })?;
 
         // 2. Algorithm, critical extensions, signature.
-        if header.get("alg").and_then(Value::as_str) != Some("HS256") {
-            return Err(CoreError::BadSignature.into());
+        if !header.hs256 {
+            return Err(shape_first(CoreError::BadSignature.into()));
         }
-        if header.contains_key("crit") {
-            return Err(Error::UnsupportedCriticalHeader);
+        if header.crit {
+            return Err(shape_first(Error::UnsupportedCriticalHeader));
         }
-        let mut signature = [0u8; 32];
-        match base64url_decode_into(signature_b64, &mut signature) {
-            Ok(32) => {}
-            _ => return Err(CoreError::BadSignature.into()),
-        }
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation)
-            .map_err(|e| from_jwt_error(&e))?
-            .claims;
+        let claims =
+            match jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation) {
+                Ok(data) => data.claims,
+                Err(err) => {
+                    let err = if signature_bytes(signature_b64).is_some() {
+                        from_jwt_error(&err)
+                    } else {
+                        CoreError::BadSignature.into()
+                    };
+                    return Err(shape_first(err));
+                }
+            };
 
-        // 3. Claims.
-        let date = |name| claims.get(name).map(UnixTime::from_numeric_date).transpose();
-        let issued_at = date("iat")?.ok_or(CoreError::Malformed("no iat"))?;
-        let expires = date("exp")?;
-        let not_before = date("nbf")?;
-        let account_id = claims
-            .get("accountid")
+        // 3. Claims, in one pass.
+        let (mut iat, mut exp, mut nbf, mut flat_id, mut nested) = (None, None, None, None, None);
+        for (name, value) in &claims {
+            match name.as_str() {
+                "iat" => iat = Some(value),
+                "exp" => exp = Some(value),
+                "nbf" => nbf = Some(value),
+                "accountid" => flat_id = Some(value),
+                "account" => nested = Some(value),
+                _ => {}
+            }
+        }
+        let date = |value: Option<&Value>| value.map(UnixTime::from_numeric_date).transpose();
+        let issued_at = date(iat)?.ok_or(CoreError::Malformed("no iat"))?;
+        let expires = date(exp)?;
+        let not_before = date(nbf)?;
+        let account_id = flat_id
             .and_then(id_text)
-            .or_else(|| claims.get("account").and_then(|a| a.get("external_id")).and_then(id_text))
+            .or_else(|| nested.and_then(|a| a.get("external_id")).and_then(id_text))
             .ok_or(CoreError::Malformed("no accountid or account.external_id"))?;
 
         // 4. Time.
@@ -250,10 +463,21 @@ impl JwtVerifier {
             partner_core::clock::check_not_before(nbf, now, self.policy.window().max_skew)?;
         }
 
-        // 5. Single use.
-        self.policy.record_use(&signature, issued_at, expires, now)?;
+        // 5. Single use, keyed by the signature's bytes (which, the token
+        // being valid, are 32 bytes of strict base64url).
+        if self.policy.is_single_use() {
+            let signature = signature_bytes(signature_b64).ok_or(CoreError::BadSignature)?;
+            self.policy.record_use(&signature, issued_at, expires, now)?;
+        }
         Ok(VerifiedJwt { claims, account_id, issued_at })
     }
+}
+
+/// The 32 bytes of an HS256 signature part, decoded on the stack; `None`
+/// when it is not exactly that in strict unpadded base64url.
+fn signature_bytes(signature_b64: &str) -> Option<[u8; 32]> {
+    let mut signature = [0u8; 32];
+    matches!(base64url_decode_into(signature_b64, &mut signature), Ok(32)).then_some(signature)
 }
 
 impl LoginVerifier for JwtVerifier {

@@ -209,3 +209,106 @@ fn a_header_that_is_not_json_keeps_the_json_error() {
     assert!(matches!(err, Error::Core(CoreError::Json { what: "jwt header", .. })), "{err:?}");
     assert!(err.source().is_some());
 }
+
+// The headers read without parsing are exactly what they claim to be, and
+// the parser reads them the same way.
+#[test]
+fn common_headers_are_hs256_without_crit() {
+    let want =
+        [r#"{"typ":"JWT","alg":"HS256"}"#, r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"alg":"HS256"}"#];
+    for (b64, json) in COMMON_HS256_HEADERS.iter().zip(want) {
+        assert_eq!(base64url_decode(b64).unwrap(), json.as_bytes(), "{b64}");
+        let parsed: HeaderFacts = serde_json::from_str(json).unwrap();
+        assert_eq!(parsed, HeaderFacts { hs256: true, crit: false }, "{json}");
+        assert_eq!(read_header(b64).unwrap(), parsed);
+    }
+    // Neighbours take the parser's way and keep its answers.
+    let kind = |json: &str| read_header(&base64url_encode(json)).map_err(|e| e.error_kind());
+    assert_eq!(
+        kind(r#"{"typ":"JWT","alg":"HS384"}"#),
+        Ok(HeaderFacts { hs256: false, crit: false })
+    );
+    assert_eq!(kind(r#"{"alg":"HS256","crit":null}"#), Ok(HeaderFacts { hs256: true, crit: true }));
+    assert_eq!(
+        kind(r#"{"alg":"HS256","alg":"none"}"#),
+        Ok(HeaderFacts { hs256: false, crit: false })
+    );
+    assert_eq!(kind(r#"{"alg":"HS\u0032\u00356"}"#), Ok(HeaderFacts { hs256: true, crit: false }));
+    assert_eq!(kind(r#"["HS256"]"#), Err(ErrorKind::Malformed));
+    assert_eq!(kind(r#"{"alg":"HS256"} x"#), Err(ErrorKind::Malformed));
+    // A header past the stack buffer.
+    let long = format!(r#"{{"alg":"HS256","kid":"{}"}}"#, "k".repeat(400));
+    assert_eq!(kind(&long), Ok(HeaderFacts { hs256: true, crit: false }));
+}
+
+// Numeric account ids read as serde_json writes them.
+#[test]
+fn numeric_account_ids_are_text() {
+    for (id, text) in [
+        ("123", "123"),
+        ("-5", "-5"),
+        ("18446744073709551615", "18446744073709551615"),
+        ("-9223372036854775808", "-9223372036854775808"),
+        ("1.5", "1.5"),
+        ("0", "0"),
+    ] {
+        let token = forge(HEADER, &format!(r#"{{"accountid":{id},"iat":1000}}"#), KEY);
+        assert_eq!(verifier().verify(&token, UnixTime::from_secs(1000)).unwrap().account_id, text);
+    }
+}
+
+// The shape is checked on the way to an error only, and still outranks
+// the algorithm, the critical extensions and the signature.
+#[test]
+fn shape_outranks_algorithm_and_signature() {
+    let v = verifier();
+    let now = UnixTime::from_secs(1000);
+    let kind = |t: &str| v.verify(t, now).unwrap_err().error_kind();
+    let payload = base64url_encode(r#"{"accountid":"a","iat":1000}"#);
+    let good = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
+    let (head, signature) = (good.split('.').next().unwrap(), good.rsplit('.').next().unwrap());
+    // Four parts around a readable HS256 header: malformed, not a bad signature.
+    let three_parts = Err(Error::Core(CoreError::Malformed("a jwt has three parts")));
+    assert_eq!(v.verify(&format!("{head}.{payload}.{payload}.{signature}"), now), three_parts);
+    assert_eq!(v.verify(&format!("{head}.{payload}..{signature}"), now), three_parts);
+    assert_eq!(v.verify(&format!("{head}.{payload}.{signature}.{signature}"), now), three_parts);
+    assert_eq!(v.verify(&format!("e30.{payload}.x.{signature}"), now), three_parts);
+    // Three parts with an empty payload: a shape like any other.
+    assert_eq!(kind(&format!("{head}..{signature}")), ErrorKind::BadSignature);
+    // ... and around any header.
+    for header in [r#"{"alg":"none"}"#, r#"{"alg":"HS256","crit":[]}"#, "{not json"] {
+        let h = base64url_encode(header);
+        assert_eq!(kind(&format!("{h}.{payload}.x.{signature}")), ErrorKind::Malformed, "{header}");
+        // A payload outside the alphabet outranks the algorithm and `crit`.
+        assert_eq!(kind(&format!("{h}.a+b.{signature}")), ErrorKind::Malformed, "{header}");
+    }
+    // With three parts, the same headers give their own errors.
+    let none = base64url_encode(r#"{"alg":"none"}"#);
+    assert_eq!(kind(&format!("{none}.{payload}.{signature}")), ErrorKind::BadSignature);
+    let crit = base64url_encode(r#"{"alg":"HS256","crit":[]}"#);
+    assert_eq!(
+        v.verify(&format!("{crit}.{payload}.{signature}"), now),
+        Err(Error::UnsupportedCriticalHeader)
+    );
+    // A signature that is not 32 bytes of base64url, under a good header
+    // and payload: a bad signature, whatever jsonwebtoken calls it.
+    for sig in ["", "AAAA", "!!!", "a", &"A".repeat(44), &format!("{signature}=")] {
+        assert_eq!(kind(&format!("{head}.{payload}.{sig}")), ErrorKind::BadSignature, "{sig:?}");
+    }
+}
+
+// Single use is keyed by the signature bytes: a signature re-written with
+// other trailing bits would not decode, so the key is the one token.
+#[test]
+fn single_use_is_keyed_by_the_signature() {
+    let guard = Arc::new(InMemoryReplayGuard::new(8));
+    let v = verifier().with_policy(default_policy().with_replay_guard(guard.clone()));
+    let now = UnixTime::from_secs(1000);
+    let a = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
+    let b = forge(HEADER, r#"{"accountid":"a","iat":1000,"x":1}"#, KEY);
+    assert!(v.verify(&a, now).is_ok() && v.verify(&b, now).is_ok());
+    assert_eq!(guard.len(), 2);
+    assert_eq!(v.verify(&a, now), Err(Error::Core(CoreError::Replayed)));
+    // Without a guard, nothing is recorded and a token verifies again.
+    assert!(verifier().verify(&a, now).is_ok() && verifier().verify(&a, now).is_ok());
+}

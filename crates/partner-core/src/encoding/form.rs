@@ -71,14 +71,18 @@ pub fn push_form_encoded(out: &mut String, value: &str) {
 /// assert_eq!(url, "https://x.test/sso?a=1+2&b=%26&c=");
 /// ```
 pub fn push_form_pairs<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    let mut first = out.is_empty() || out.ends_with('?');
+    let mut writer = super::FormWriter::new(std::mem::take(out));
     for (name, value) in pairs {
-        if !out.is_empty() && !out.ends_with('?') {
-            out.push('&');
+        if !first {
+            writer.push('&');
         }
-        push_form_encoded(out, name);
-        out.push('=');
-        push_form_encoded(out, value);
+        first = false;
+        writer.push_encoded(name);
+        writer.push('=');
+        writer.push_encoded(value);
     }
+    *out = writer.finish();
 }
 
 /// Form-encodes ordered pairs, joined with `&` in the order given. The result
@@ -99,17 +103,18 @@ where
 {
     let pairs = pairs.into_iter();
     // About 24 bytes a pair is typical of SSO parameters.
-    let mut out = String::with_capacity(pairs.size_hint().0.saturating_mul(32).clamp(64, 4096));
+    let room = pairs.size_hint().0.saturating_mul(32).clamp(64, 4096);
+    let mut out = super::FormWriter::with_capacity(String::new(), room);
     for (i, pair) in pairs.enumerate() {
         let (k, v) = std::borrow::Borrow::borrow(&pair);
         if i > 0 {
             out.push('&');
         }
-        push_form_encoded(&mut out, k.as_ref());
+        out.push_encoded(k.as_ref());
         out.push('=');
-        push_form_encoded(&mut out, v.as_ref());
+        out.push_encoded(v.as_ref());
     }
-    out
+    out.finish()
 }
 
 /// Decodes a raw query (or form body) into ordered `(name, value)` pairs with

@@ -12,12 +12,14 @@ use crate::Error;
 
 mod form;
 mod html;
+mod writer;
 
 pub use form::{
     RawPair, form_decode, form_decode_component, form_encode, form_encode_component,
     push_form_encoded, push_form_pairs, raw_pairs,
 };
 pub use html::{html_escape, push_html_escaped};
+pub use writer::FormWriter;
 
 /// Lower-case hexadecimal of `bytes`, the form every signature here is written in.
 ///

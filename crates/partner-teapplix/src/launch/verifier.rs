@@ -117,15 +117,16 @@ impl LaunchVerifier {
     }
 
     fn check(&self, target: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
-        let (path, query) = target.split_once('?').ok_or_else(|| malformed("no query"))?;
+        let (path, query) = split_at(target, memchr::memchr(b'?', target.as_bytes()))
+            .ok_or_else(|| malformed("no query"))?;
         let vhost = path
             .strip_prefix("/h/")
             .and_then(|rest| rest.strip_suffix("/te/lo.cgi"))
             .ok_or_else(|| malformed("path is not /h/<vhost>/te/lo.cgi"))?;
         let client_vhost = ClientVhost::new(vhost)?;
 
-        let (signed_query, last) =
-            query.rsplit_once('&').ok_or_else(|| malformed("no signature"))?;
+        let (signed_query, last) = split_at(query, memchr::memrchr(b'&', query.as_bytes()))
+            .ok_or_else(|| malformed("no signature"))?;
         let signature = last
             .strip_prefix("signature=")
             .ok_or_else(|| malformed("signature is not the last parameter"))?;
@@ -133,8 +134,13 @@ impl LaunchVerifier {
         // The launch parameters are plain ASCII names (the signer writes
         // them so); only the token's value is form-decoded.
         let (mut action, mut pt, mut ts) = (None, None, None);
-        for segment in signed_query.split('&') {
-            let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+        let mut rest = signed_query;
+        while !rest.is_empty() {
+            let (segment, after) =
+                split_at(rest, memchr::memchr(b'&', rest.as_bytes())).unwrap_or((rest, ""));
+            rest = after;
+            let (name, value) = split_at(segment, memchr::memchr(b'=', segment.as_bytes()))
+                .unwrap_or((segment, ""));
             let slot = match name {
                 "Action" => &mut action,
                 "pt" => &mut pt,
@@ -166,6 +172,12 @@ impl LaunchVerifier {
 /// `http(s)://` URL, as the raw text it is: the signature covers that text,
 /// so it must not go through a URL parser's normalisation (which resolves
 /// `..` and re-encodes characters).
+/// `text` around the ASCII delimiter at `at` (found by `memchr`), without it.
+fn split_at(text: &str, at: Option<usize>) -> Option<(&str, &str)> {
+    let at = at?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
 fn request_target(url: &str) -> Result<&str, Error> {
     let rest = strip_prefix_ignore_case(url, "https://")
         .or_else(|| strip_prefix_ignore_case(url, "http://"))
