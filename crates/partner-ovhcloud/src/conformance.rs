@@ -72,7 +72,7 @@ impl Suite for ConformanceSuite {
         match kind {
             "request-signature" => {
                 let signature = sign(&app_secret, &consumer_key, &request, timestamp);
-                Ok(Output::from_iter([("signature".to_owned(), json!(signature))]))
+                Ok(Output::from_iter([("signature".to_owned(), json!(signature.as_str()))]))
             }
             "verify-signature" => {
                 let policy = match input.opt_int("max_skew_secs")? {

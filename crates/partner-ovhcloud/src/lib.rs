@@ -21,8 +21,8 @@ pub use endpoint::Endpoint;
 pub use error::{Error, OvhErrorKind};
 pub use keys::{ApplicationSecret, ConsumerKey};
 pub use signing::{
-    DEFAULT_WINDOW, RequestSigner, SignatureHeaders, SignedRequest, VerifiedRequest,
-    default_policy, json_body, sign, verify,
+    DEFAULT_WINDOW, RequestSignature, RequestSigner, SignatureHeaders, SignedRequest,
+    VerifiedRequest, default_policy, json_body, sign, verify,
 };
 
 /// The provider name, in errors, spans, events and vector files.

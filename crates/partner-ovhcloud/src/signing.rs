@@ -5,10 +5,13 @@ use std::io;
 use std::time::Duration;
 
 use partner_core::crypto::{Sha1Prefix, hex_eq};
-use partner_core::encoding::push_hex;
 use partner_core::{AcceptancePolicy, Freshness, UnixTime, trace};
 
+pub use signature::RequestSignature;
+
 use crate::{ApplicationSecret, ConsumerKey, Error, PROVIDER};
+
+mod signature;
 
 /// The window [`default_policy`] accepts: a signed timestamp at most 300 s
 /// in the past or in the future, as the API does.
@@ -109,11 +112,8 @@ impl RequestSigner {
     }
 
     /// The `X-Ovh-Signature` of `request` sent at `now`, as [`sign`].
-    pub fn sign(&self, request: &SignedRequest<'_>, now: UnixTime) -> String {
-        let mut out = String::with_capacity(43);
-        out.push_str(PREFIX);
-        push_hex(&mut out, &self.digest(request, now));
-        out
+    pub fn sign(&self, request: &SignedRequest<'_>, now: UnixTime) -> RequestSignature {
+        RequestSignature::from_digest(&self.digest(request, now))
     }
 
     fn digest(&self, request: &SignedRequest<'_>, timestamp: UnixTime) -> [u8; 20] {
@@ -164,7 +164,7 @@ pub fn sign(
     consumer_key: &ConsumerKey,
     request: &SignedRequest<'_>,
     now: UnixTime,
-) -> String {
+) -> RequestSignature {
     RequestSigner::new(application_secret, consumer_key).sign(request, now)
 }
 

@@ -153,9 +153,9 @@ proptest! {
         let old = sig[at..].chars().next().unwrap().to_digit(16).unwrap();
         let new = char::from_digit((old + delta) % 16, 16).unwrap();
         let new = if upper { new.to_ascii_uppercase() } else { new };
-        let mut changed = sig.clone();
+        let mut changed = sig.to_string();
         changed.replace_range(at..at + 1, new.encode_utf8(&mut [0; 4]));
-        prop_assert_ne!(&changed.to_ascii_lowercase(), &sig);
+        prop_assert_ne!(changed.to_ascii_lowercase(), sig.to_string());
         prop_assert_eq!(check(&k, &req, 1000, &changed), Err(ErrorKind::BadSignature));
         // The same change of case only is not a change.
         let upper_sig = format!("$1${}", sig[3..].to_ascii_uppercase());

@@ -350,6 +350,6 @@ impl OvhClient {
             .header("X-Ovh-Application", &shared.application_key)
             .header("X-Ovh-Consumer", sensitive(ck.secret())?)
             .header("X-Ovh-Timestamp", now.as_secs().to_string())
-            .header("X-Ovh-Signature", signature))
+            .header("X-Ovh-Signature", signature.as_str()))
     }
 }
