@@ -210,8 +210,7 @@ pub fn run(cases: &mut [Case], plan: Plan, allocs: AllocCounter) -> Vec<Row> {
                 (case.op)();
             }
             let allocs_per_op = (allocs() - before) as f64 / 100.0;
-            let figure = median(&mut p.figures.clone());
-            p.figures.sort_by(f64::total_cmp);
+            let figure = median(&mut p.figures);
             let raw_ns = if case.raw.is_some() { median(&mut p.raw_ns) } else { 0.0 };
             Row {
                 operation: case.operation.clone(),

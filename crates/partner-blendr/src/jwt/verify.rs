@@ -10,6 +10,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::{Map, Value};
 
 use crate::params::IDENTITY_PARAMS;
+use crate::text::find_byte;
 use crate::{Error, PROVIDER, default_policy};
 
 /// What a verified SSO JWT says: every claim, parsed once, after the
@@ -382,7 +383,7 @@ impl JwtVerifier {
         // 1. Shape: the header is the text before the first dot, the
         // signature the text after the last one.
         let bytes = token.as_bytes();
-        let header_end = memchr::memchr(b'.', bytes).unwrap_or(bytes.len());
+        let header_end = find_byte::<b'.'>(bytes, 0);
         let signature_start = bytes.iter().rposition(|&b| b == b'.').map_or(0, |dot| dot + 1);
         let parts = (
             token.get(..header_end),

@@ -108,37 +108,10 @@ impl FormWriter {
     /// Appends `value` form-encoded.
     #[inline]
     pub fn push_encoded(&mut self, value: &str) {
-        // Each byte stores 4 bytes at `end` and advances by at most 3, so
-        // 3 per byte plus 1 is room enough for the last store.
         // Each group of 4 needs a 16-byte window and advances at most 12:
         // 3 bytes per input byte plus 4 is room enough.
         self.room(value.len().saturating_mul(3).saturating_add(4));
-        // Groups of 4 input bytes, each written into a fixed 16-byte window
-        // at `end`: every store's offset in the window is a sum of at most
-        // three lengths masked to 2 bits (so at most 9), which the compiler
-        // can bound, so a group costs one bounds check, not four.
-        let (buf, mut end) = (self.buf.as_mut_slice(), self.end);
-        let mut groups = value.as_bytes().chunks_exact(4);
-        for group in &mut groups {
-            let [c0, c1, c2, c3] =
-                [group[0], group[1], group[2], group[3]].map(|byte| ENCODED[usize::from(byte)]);
-            let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<16>) else {
-                // Not reached: the room reserved above always holds the
-                // window. Kept correct anyway, one checked byte at a time.
-                end = encode_checked(buf, end, group);
-                continue;
-            };
-            let o1 = (c0 >> 24 & 3) as usize;
-            let o2 = o1 + (c1 >> 24 & 3) as usize;
-            let o3 = o2 + (c2 >> 24 & 3) as usize;
-            window[..4].copy_from_slice(&c0.to_le_bytes());
-            window[o1..o1 + 4].copy_from_slice(&c1.to_le_bytes());
-            window[o2..o2 + 4].copy_from_slice(&c2.to_le_bytes());
-            window[o3..o3 + 4].copy_from_slice(&c3.to_le_bytes());
-            end += o3 + (c3 >> 24 & 3) as usize;
-        }
-        end = encode_checked(buf, end, groups.remainder());
-        self.end = end;
+        self.end = encode_at(self.buf.as_mut_slice(), self.end, value.as_bytes());
     }
 
     /// The text written so far.
@@ -163,6 +136,37 @@ impl FormWriter {
         String::from_utf8(self.buf)
             .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
     }
+}
+
+/// Writes the form encoding of `bytes` into `buf` at `end` (which must
+/// have room for 3 bytes a byte plus 4, zeroed or not: bytes past the
+/// returned end are scratch); returns the new end.
+///
+/// Groups of 4 input bytes, each written into a fixed 16-byte window at
+/// `end`: every store's offset in the window is a sum of at most three
+/// lengths masked to 2 bits (so at most 9), which the compiler can bound,
+/// so a group costs one bounds check, not four.
+#[inline]
+pub(super) fn encode_at(buf: &mut [u8], mut end: usize, bytes: &[u8]) -> usize {
+    let mut groups = bytes.chunks_exact(4);
+    for group in &mut groups {
+        let [c0, c1, c2, c3] =
+            [group[0], group[1], group[2], group[3]].map(|byte| ENCODED[usize::from(byte)]);
+        let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<16>) else {
+            // Not reached with the room asked for; kept correct anyway.
+            end = encode_checked(buf, end, group);
+            continue;
+        };
+        let o1 = (c0 >> 24 & 3) as usize;
+        let o2 = o1 + (c1 >> 24 & 3) as usize;
+        let o3 = o2 + (c2 >> 24 & 3) as usize;
+        window[..4].copy_from_slice(&c0.to_le_bytes());
+        window[o1..o1 + 4].copy_from_slice(&c1.to_le_bytes());
+        window[o2..o2 + 4].copy_from_slice(&c2.to_le_bytes());
+        window[o3..o3 + 4].copy_from_slice(&c3.to_le_bytes());
+        end += o3 + (c3 >> 24 & 3) as usize;
+    }
+    encode_checked(buf, end, groups.remainder())
 }
 
 /// Encodes `bytes` at `end` one checked store at a time (where the room
