@@ -230,11 +230,12 @@ impl HashLinkSigner {
         params: &SsoParams,
         now: UnixTime,
     ) -> Result<SsoLink, Error> {
-        let capacity = hub.page_url_len(page) + 1 + query_capacity(params.pairs());
-        let mut url = String::with_capacity(hub.page_url_len(page) + 1);
+        // One allocation: the page URL is written where the query follows.
+        let query = query_capacity(params.pairs());
+        let mut url = String::with_capacity(hub.page_url_len(page) + 1 + query);
         hub.push_page_url(&mut url, page);
         url.push('?');
-        let mut url = FormWriter::with_capacity(url, capacity);
+        let mut url = FormWriter::with_capacity(url, query);
         self.push_signed_query(&mut url, params.pairs(), now)?;
         Ok(SignedUrl::new(url.finish()))
     }
@@ -249,8 +250,11 @@ impl HashLinkSigner {
         timestamp: UnixTime,
     ) -> Result<SsoLink, Error> {
         let base = partner_core::BaseUrl::parse(base_url)?;
-        let capacity = base.as_str().len() + 1 + query_capacity(pairs.iter().copied());
-        let mut url = FormWriter::with_capacity(format!("{}?", base.as_str()), capacity);
+        let query = query_capacity(pairs.iter().copied());
+        let mut url = String::with_capacity(base.as_str().len() + 1 + query);
+        url.push_str(base.as_str());
+        url.push('?');
+        let mut url = FormWriter::with_capacity(url, query);
         self.push_signed_query(&mut url, pairs.iter().copied(), timestamp)?;
         Ok(SignedUrl::new(url.finish()))
     }
