@@ -2,7 +2,7 @@
 //! our code, installed pinned by `cargo xtask test`:
 //!
 //! - Debian packages (Node.js and npm, PHP's command line, Python's venv,
-//!   Chromium) with `apt-get`
+//!   Chromium, `redis-server`) with `apt-get`
 //!   when running as root; otherwise the exact command to run is printed;
 //! - Python packages from `tests/interop/requirements.txt` into a virtual
 //!   environment under `target/peers/venv`;
@@ -60,6 +60,7 @@ const DEBIAN: &[(&str, &str)] = &[
     ("command -v php", "php-cli"),
     ("python3 -c 'import venv, ensurepip'", "python3-venv"),
     ("command -v chromium || command -v chromium-browser", "chromium"),
+    ("command -v redis-server", "redis-server"),
 ];
 
 /// Whether the shell check `check` passes.

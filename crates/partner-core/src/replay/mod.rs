@@ -1,4 +1,11 @@
-//! Single use of tokens and signed links.
+//! Single use of tokens and signed links: the synchronous
+//! [`ReplayGuard`] of one process, the asynchronous [`ReplayStore`] that
+//! stores shared by a fleet implement, and the [`AcceptancePolicy`] that
+//! verifiers hold.
+
+mod store;
+
+pub use store::{ReplayKey, ReplayStore, StoreFuture};
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -115,7 +122,20 @@ impl ReplayGuard for InMemoryReplayGuard {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), Error> {
-        let key = sha256(id);
+        self.record_key(&sha256(id), expires_at, now)
+    }
+}
+
+impl InMemoryReplayGuard {
+    /// [`check_and_record`](ReplayGuard::check_and_record) of an id's
+    /// SHA-256 (what both contracts store).
+    pub(crate) fn record_key(
+        &self,
+        key: &[u8; SHA256_LEN],
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        let key = *key;
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.evict_expired(now.as_secs());
         if state.expiry_of.contains_key(&key) {
