@@ -1,7 +1,5 @@
 //! [`KeyPrefix`]: how this crate names what it stores in Redis.
 
-use std::fmt;
-
 use partner_core::replay::ReplayKey;
 
 /// The namespace of every key this crate writes, so that several
@@ -21,7 +19,7 @@ use partner_core::replay::ReplayKey;
 /// assert_eq!(KeyPrefix::default().as_str(), "partner:");
 /// assert!(KeyPrefix::new("has space").is_err());
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPrefix(String);
 
 impl KeyPrefix {
@@ -56,11 +54,5 @@ impl Default for KeyPrefix {
     /// `partner:`.
     fn default() -> Self {
         KeyPrefix("partner:".to_owned())
-    }
-}
-
-impl fmt::Debug for KeyPrefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("KeyPrefix").field(&self.0).finish()
     }
 }

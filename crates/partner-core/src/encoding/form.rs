@@ -25,9 +25,8 @@ pub fn form_encode_component(value: &str) -> String {
 /// bytes appended are checked as text. To build a whole query or body, a
 /// `FormWriter` avoids even that.
 pub fn push_form_encoded(out: &mut String, value: &str) {
-    // 16 input bytes: the last group's 16-byte window starts at most
-    // 3 x 12 bytes in, so 52 bytes are enough.
-    let mut window = [0u8; 52];
+    // 16 input bytes need the room `encode_at` asks for: 3 x 16 + 16.
+    let mut window = [0u8; 64];
     for chunk in value.as_bytes().chunks(16) {
         let end = super::writer::encode_at(&mut window, 0, chunk);
         // ASCII by construction.

@@ -17,7 +17,6 @@ static ENCODED: [u32; 256] = {
             b' ' => (1, [b'+', 0, 0]),
             _ => (3, [b'%', HEX[b >> 4], HEX[b & 15]]),
         };
-
         table[b] = u32::from_le_bytes([out[0], out[1], out[2], len]);
         b += 1;
     }
@@ -166,14 +165,6 @@ impl FormWriter {
     }
 }
 
-/// Writes the form encoding of `bytes` into `buf` at `end` (which must
-/// have room for 3 bytes a byte plus 4, zeroed or not: bytes past the
-/// returned end are scratch); returns the new end.
-///
-/// Groups of 4 input bytes, each written into a fixed 16-byte window at
-/// `end`: every store's offset in the window is a sum of at most three
-/// lengths masked to 2 bits (so at most 9), which the compiler can bound,
-/// so a group costs one bounds check, not four.
 /// Copies `src` to the start of `window` when it holds at most 16 bytes,
 /// with two fixed-size (overlapping) moves; `false` when it is longer.
 #[inline(always)]
@@ -200,6 +191,10 @@ fn copy_short(window: &mut [u8; 16], src: &[u8]) -> bool {
     true
 }
 
+/// Writes the form encoding of `bytes` into `buf` at `end` (which must
+/// have room for 3 bytes a byte plus 16, zeroed or not: bytes past the
+/// returned end are scratch); returns the new end. With less room it stays
+/// correct, byte by byte.
 #[inline]
 pub(super) fn encode_at(buf: &mut [u8], mut end: usize, bytes: &[u8]) -> usize {
     let mut rest = bytes;
@@ -272,7 +267,10 @@ fn encode_groups(buf: &mut [u8], mut end: usize, bytes: &[u8]) -> usize {
 
 /// Encodes the first `count` of `group` at `end` through a 16-byte window
 /// (what the padding writes past the new end is scratch); returns the new
-/// end. Without a whole window, it goes byte by byte.
+/// end. Every store's offset in the window is a sum of at most three
+/// lengths masked to 2 bits (so at most 9), which the compiler can bound,
+/// so a group costs one bounds check, not four. Without a whole window, it
+/// goes byte by byte.
 #[inline(always)]
 fn encode_group(buf: &mut [u8], end: usize, group: [u8; 4], count: usize) -> usize {
     let [c0, c1, c2, c3] = group.map(|byte| ENCODED[usize::from(byte)]);
