@@ -27,7 +27,7 @@ pub use error::{
     EXCERPT_CHARS, Error, ErrorKind, ErrorSource, HasErrorKind, JsonError, ProviderRejection,
     Unavailability, UnknownErrorKind,
 };
-pub use replay::{AcceptancePolicy, InMemoryReplayGuard, ReplayGuard};
+pub use replay::{AcceptancePolicy, InMemoryReplayGuard, ReplayGuard, Verified};
 pub use secret::Secret;
 pub use signed_url::SignedUrl;
 pub use traits::{LoginLinkIssuer, LoginVerifier, MessageSigner, MessageVerifier};

@@ -87,24 +87,28 @@ pub trait LoginLinkIssuer {
 }
 
 /// The receiving side of a login handoff: checks what arrived (a URL, a
-/// query, a token) and returns who logged in.
+/// query, a token) and returns who logged in, as a [`Verified`](crate::Verified) that still
+/// has to be consumed (single use).
 ///
 /// Implementations check, in this order: shape, signature (constant time),
-/// time window, then single use, so that the first failing check decides the
-/// [`ErrorKind`](crate::ErrorKind).
+/// time window; single use is the [`Verified::consume`](crate::Verified::consume) step that follows,
+/// so that the first failing check decides the
+/// [`ErrorKind`](crate::ErrorKind) and a forged or stale handoff never takes
+/// a place in a replay store.
 ///
 /// ```
 /// use partner_core::crypto::HmacSha256Key;
 /// use partner_core::encoding::raw_pairs;
-/// use partner_core::{Error, Freshness, LoginVerifier, UnixTime};
+/// use partner_core::{AcceptancePolicy, Error, Freshness, InMemoryReplayGuard, LoginVerifier, UnixTime, Verified};
+/// use std::sync::Arc;
 /// use std::time::Duration;
 ///
-/// struct Verifier { key: HmacSha256Key, window: Freshness }
+/// struct Verifier { key: HmacSha256Key, policy: AcceptancePolicy }
 ///
 /// impl LoginVerifier for Verifier {
 ///     type Identity = String;
 ///     type Error = Error;
-///     fn verify_login(&self, query: &str, now: UnixTime) -> Result<String, Error> {
+///     fn verify_login(&self, query: &str, now: UnixTime) -> Result<Verified<String>, Error> {
 ///         let (signed, tag) = query.rsplit_once("&hash=").ok_or(Error::Malformed("no hash"))?;
 ///         self.key.verify_hex(signed.as_bytes(), tag)?;
 ///         let mut account = None;
@@ -116,20 +120,25 @@ pub trait LoginLinkIssuer {
 ///                 _ => {}
 ///             }
 ///         }
-///         let ts = ts.ok_or(Error::Malformed("no integer timestamp"))?;
-///         self.window.check(UnixTime::from_secs(ts), now)?;
-///         account.ok_or(Error::Malformed("no accountid"))
+///         let ts = UnixTime::from_secs(ts.ok_or(Error::Malformed("no integer timestamp"))?);
+///         self.policy.check_time(ts, now)?;
+///         let account = account.ok_or(Error::Malformed("no accountid"))?;
+///         let until = self.policy.replay_until_issued(ts, None);
+///         Ok(self.policy.verified(account, tag.as_bytes(), until, now))
 ///     }
 /// }
 ///
 /// let v = Verifier {
 ///     key: HmacSha256Key::new("k").unwrap(),
-///     window: Freshness::new(Duration::from_secs(300), Duration::from_secs(60)),
+///     policy: AcceptancePolicy::new(Freshness::new(Duration::from_secs(300), Duration::from_secs(60)))
+///         .with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))),
 /// };
 /// let signed = "accountid=42&timestamp=1700000000";
 /// let query = format!("{signed}&hash={}", v.key.sign_hex(signed.as_bytes()));
-/// assert_eq!(v.verify_login(&query, UnixTime::from_secs(1_700_000_010)).unwrap(), "42");
-/// assert_eq!(v.verify_login(&query, UnixTime::from_secs(1_700_000_301)), Err(Error::Expired));
+/// let now = UnixTime::from_secs(1_700_000_010);
+/// assert_eq!(v.verify_login(&query, now).unwrap().accept().unwrap(), "42");
+/// assert_eq!(v.verify_login(&query, now).unwrap().accept(), Err(Error::Replayed));
+/// assert_eq!(v.verify_login(&query, UnixTime::from_secs(1_700_000_301)).unwrap_err(), Error::Expired);
 /// ```
 pub trait LoginVerifier {
     /// Who logged in, as the handoff says.
@@ -137,6 +146,11 @@ pub trait LoginVerifier {
     /// Why the handoff was refused.
     type Error: HasErrorKind;
 
-    /// Verifies `received` at the time `now`.
-    fn verify_login(&self, received: &str, now: UnixTime) -> Result<Self::Identity, Self::Error>;
+    /// Verifies `received` at the time `now`; the identity is handed out
+    /// by consuming the result.
+    fn verify_login(
+        &self,
+        received: &str,
+        now: UnixTime,
+    ) -> Result<crate::Verified<Self::Identity>, Self::Error>;
 }

@@ -246,7 +246,7 @@ proptest! {
         for (id, step, ttl) in ops {
             now += step % 5;
             live.retain(|_, exp| *exp >= now);
-            let result = guard.check_and_record(&[id], UnixTime::from_secs(now + ttl), UnixTime::from_secs(now));
+            let result = guard.check_and_record(&partner_core::replay::ReplayKey::of(&[id]), UnixTime::from_secs(now + ttl), UnixTime::from_secs(now));
             if live.contains_key(&id) {
                 prop_assert_eq!(result, Err(Error::Replayed));
             } else if live.len() >= 8 {

@@ -32,6 +32,10 @@ pub enum Unavailability {
     },
     /// A state store (single use, token cache, secrets) did not answer.
     Store,
+    /// An asynchronous single-use store is configured and the caller took
+    /// the synchronous path ([`Verified::accept`](crate::replay::Verified::accept)):
+    /// refused, so that single use cannot be skipped.
+    AsyncStore,
 }
 
 impl fmt::Display for Unavailability {
@@ -44,6 +48,9 @@ impl fmt::Display for Unavailability {
                 write!(f, "http {status} after the retries")
             }
             Unavailability::Store => f.write_str("the store did not answer"),
+            Unavailability::AsyncStore => {
+                f.write_str("an asynchronous store is configured: use consume().await")
+            }
         }
     }
 }

@@ -4,14 +4,19 @@
 //! verifiers hold.
 
 mod store;
+mod verified;
 
 pub use store::{ReplayKey, ReplayStore, StoreFuture};
+use verified::SingleUse;
+pub use verified::Verified;
+#[doc(hidden)]
+pub use verified::block_on_ready;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
-use crate::crypto::{SHA256_LEN, sha256};
+use crate::crypto::SHA256_LEN;
 use crate::{Error, UnixTime};
 
 /// Remembers which one-time values (a single sign-on token, a launch token, a link
@@ -20,41 +25,50 @@ use crate::{Error, UnixTime};
 /// Verifiers call it last, after the signature and the time window passed,
 /// so that a forged or stale value never takes a place in the guard.
 ///
+/// It is the synchronous twin of [`ReplayStore`]: a guard serves
+/// [`Verified::accept`] as well as [`Verified::consume`].
+///
 /// ```
+/// use partner_core::replay::ReplayKey;
 /// use partner_core::{Error, InMemoryReplayGuard, ReplayGuard, UnixTime};
 ///
 /// let guard = InMemoryReplayGuard::new(10_000);
 /// let now = UnixTime::from_secs(1_000);
 /// let expires = UnixTime::from_secs(1_300);
-/// assert_eq!(guard.check_and_record(b"sig-1", expires, now), Ok(()));
-/// assert_eq!(guard.check_and_record(b"sig-1", expires, now), Err(Error::Replayed));
+/// let key = ReplayKey::of(b"sig-1");
+/// assert_eq!(guard.check_and_record(&key, expires, now), Ok(()));
+/// assert_eq!(guard.check_and_record(&key, expires, now), Err(Error::Replayed));
 /// ```
 pub trait ReplayGuard: Send + Sync {
-    /// Records `id` as used until `expires_at`. Returns [`Error::Replayed`]
+    /// Records `key` as used until `expires_at`. Returns [`Error::Replayed`]
     /// if it was recorded before and has not expired at `now`.
-    fn check_and_record(&self, id: &[u8], expires_at: UnixTime, now: UnixTime)
-    -> Result<(), Error>;
+    fn check_and_record(
+        &self,
+        key: &ReplayKey,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), Error>;
 }
 
 impl<G: ReplayGuard + ?Sized> ReplayGuard for std::sync::Arc<G> {
     fn check_and_record(
         &self,
-        id: &[u8],
+        key: &ReplayKey,
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), Error> {
-        (**self).check_and_record(id, expires_at, now)
+        (**self).check_and_record(key, expires_at, now)
     }
 }
 
 impl<G: ReplayGuard + ?Sized> ReplayGuard for &G {
     fn check_and_record(
         &self,
-        id: &[u8],
+        key: &ReplayKey,
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), Error> {
-        (**self).check_and_record(id, expires_at, now)
+        (**self).check_and_record(key, expires_at, now)
     }
 }
 
@@ -68,8 +82,9 @@ impl<G: ReplayGuard + ?Sized> ReplayGuard for &G {
 ///   [`Error::ReplayGuardFull`]: the guard fails closed rather than forget a
 ///   value that could still be replayed.
 ///
-/// For several processes behind a load balancer, implement [`ReplayGuard`]
-/// on a shared store (Redis `SET NX EX`, a database unique key).
+/// For several processes behind a load balancer, use a [`ReplayStore`]
+/// shared by all of them (`partner-redis`, or your own on a database
+/// unique key).
 #[derive(Debug)]
 pub struct InMemoryReplayGuard {
     capacity: usize,
@@ -118,11 +133,11 @@ impl State {
 impl ReplayGuard for InMemoryReplayGuard {
     fn check_and_record(
         &self,
-        id: &[u8],
+        key: &ReplayKey,
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), Error> {
-        self.record_key(&sha256(id), expires_at, now)
+        self.record_key(key.as_bytes(), expires_at, now)
     }
 }
 
@@ -163,37 +178,41 @@ mod tests {
         UnixTime::from_secs(s)
     }
 
+    fn k(id: &[u8]) -> ReplayKey {
+        ReplayKey::of(id)
+    }
+
     #[test]
     fn entries_expire_and_are_evicted() {
         let g = InMemoryReplayGuard::new(100);
-        assert_eq!(g.check_and_record(b"a", t(110), t(100)), Ok(()));
-        assert_eq!(g.check_and_record(b"b", t(200), t(100)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"a"), t(110), t(100)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"b"), t(200), t(100)), Ok(()));
         assert_eq!(g.len(), 2);
-        assert_eq!(g.check_and_record(b"a", t(110), t(110)), Err(Error::Replayed));
+        assert_eq!(g.check_and_record(&k(b"a"), t(110), t(110)), Err(Error::Replayed));
         // After a's expiry it is forgotten (and may be used again: the
         // verifier's own time window refuses it by then).
-        assert_eq!(g.check_and_record(b"c", t(300), t(111)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"c"), t(300), t(111)), Ok(()));
         assert_eq!(g.len(), 2, "a was evicted");
-        assert_eq!(g.check_and_record(b"b", t(200), t(150)), Err(Error::Replayed));
+        assert_eq!(g.check_and_record(&k(b"b"), t(200), t(150)), Err(Error::Replayed));
     }
 
     #[test]
     fn full_guard_fails_closed_until_entries_expire() {
         let g = InMemoryReplayGuard::new(2);
-        assert_eq!(g.check_and_record(b"1", t(50), t(0)), Ok(()));
-        assert_eq!(g.check_and_record(b"2", t(60), t(0)), Ok(()));
-        assert_eq!(g.check_and_record(b"3", t(60), t(0)), Err(Error::ReplayGuardFull));
-        assert_eq!(g.check_and_record(b"1", t(50), t(0)), Err(Error::Replayed));
-        assert_eq!(g.check_and_record(b"3", t(60), t(51)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"1"), t(50), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"2"), t(60), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"3"), t(60), t(0)), Err(Error::ReplayGuardFull));
+        assert_eq!(g.check_and_record(&k(b"1"), t(50), t(0)), Err(Error::Replayed));
+        assert_eq!(g.check_and_record(&k(b"3"), t(60), t(51)), Ok(()));
         assert_eq!(g.len(), 2);
     }
 
     #[test]
     fn re_recorded_key_keeps_its_newer_expiry() {
         let g = InMemoryReplayGuard::new(10);
-        assert_eq!(g.check_and_record(b"k", t(10), t(0)), Ok(()));
-        assert_eq!(g.check_and_record(b"k", t(100), t(11)), Ok(()));
-        assert_eq!(g.check_and_record(b"k", t(100), t(50)), Err(Error::Replayed));
+        assert_eq!(g.check_and_record(&k(b"k"), t(10), t(0)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"k"), t(100), t(11)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"k"), t(100), t(50)), Err(Error::Replayed));
         assert!(!g.is_empty());
     }
 
@@ -202,7 +221,7 @@ mod tests {
         let g = InMemoryReplayGuard::new(64);
         for i in 0..10_000i64 {
             let id = i.to_le_bytes();
-            assert_eq!(g.check_and_record(&id, t(i + 30), t(i)), Ok(()), "at {i}");
+            assert_eq!(g.check_and_record(&k(&id), t(i + 30), t(i)), Ok(()), "at {i}");
             assert!(g.len() <= 31);
         }
         let state = g.state.lock().unwrap();
@@ -212,15 +231,17 @@ mod tests {
     #[test]
     fn already_expired_value_is_not_stored() {
         let g = InMemoryReplayGuard::new(1);
-        assert_eq!(g.check_and_record(b"old", t(5), t(10)), Ok(()));
+        assert_eq!(g.check_and_record(&k(b"old"), t(5), t(10)), Ok(()));
         assert!(g.is_empty());
     }
 }
 
-/// When a signed, timestamped handoff is accepted: a [`Freshness`](crate::Freshness) window
-/// and, optionally, single use through a [`ReplayGuard`]. The verifiers of
-/// the provider crates hold one, so the order (time, then single use) and
-/// the lifetime of a replay entry are the same everywhere.
+/// When a signed, timestamped handoff is accepted: a [`Freshness`](crate::Freshness)
+/// window and, optionally, single use through a synchronous [`ReplayGuard`]
+/// or an asynchronous [`ReplayStore`] shared by a fleet. The verifiers of
+/// the provider crates hold one: they check the time, then hand out a
+/// [`Verified`] that records single use when it is consumed, so the order
+/// and the lifetime of a replay entry are the same everywhere.
 ///
 /// ```
 /// use partner_core::{AcceptancePolicy, Error, Freshness, InMemoryReplayGuard, UnixTime};
@@ -237,14 +258,19 @@ mod tests {
 #[derive(Clone)]
 pub struct AcceptancePolicy {
     window: crate::Freshness,
-    replay: Option<std::sync::Arc<dyn ReplayGuard>>,
+    single_use: Option<SingleUse>,
 }
 
 impl std::fmt::Debug for AcceptancePolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let single_use = match self.single_use {
+            None => "none",
+            Some(SingleUse::Guard(_)) => "guard",
+            Some(SingleUse::Store(_)) => "async store",
+        };
         f.debug_struct("AcceptancePolicy")
             .field("window", &self.window)
-            .field("replay_guard", &self.replay.is_some())
+            .field("single_use", &single_use)
             .finish()
     }
 }
@@ -252,7 +278,7 @@ impl std::fmt::Debug for AcceptancePolicy {
 impl AcceptancePolicy {
     /// Accepts what is inside `window`; no single-use check.
     pub fn new(window: crate::Freshness) -> Self {
-        AcceptancePolicy { window, replay: None }
+        AcceptancePolicy { window, single_use: None }
     }
 
     /// Replaces the window.
@@ -261,9 +287,19 @@ impl AcceptancePolicy {
         self
     }
 
-    /// Makes every accepted id single use.
+    /// Makes every accepted id single use in a synchronous guard (one
+    /// process): [`Verified::accept`] and [`Verified::consume`] both record
+    /// it. Replaces a store set before.
     pub fn with_replay_guard(mut self, guard: std::sync::Arc<dyn ReplayGuard>) -> Self {
-        self.replay = Some(guard);
+        self.single_use = Some(SingleUse::Guard(guard));
+        self
+    }
+
+    /// Makes every accepted id single use in an asynchronous store (shared
+    /// by a fleet): only [`Verified::consume`]`.await` hands a value out,
+    /// and [`Verified::accept`] refuses. Replaces a guard set before.
+    pub fn with_replay_store(mut self, store: std::sync::Arc<dyn ReplayStore>) -> Self {
+        self.single_use = Some(SingleUse::Store(store));
         self
     }
 
@@ -272,40 +308,14 @@ impl AcceptancePolicy {
         self.window
     }
 
+    /// Whether single use is set (a guard or a store).
+    pub fn is_single_use(&self) -> bool {
+        self.single_use.is_some()
+    }
+
     /// The time check alone ([`Freshness::check`](crate::Freshness::check)).
     pub fn check_time(&self, issued_at: UnixTime, now: UnixTime) -> Result<(), Error> {
         self.window.check(issued_at, now)
-    }
-
-    /// Records `id` as used, if a guard is set, until `issued_at + max_age`
-    /// (or `expires_at` when that is sooner).
-    pub fn record_use(
-        &self,
-        id: &[u8],
-        issued_at: UnixTime,
-        expires_at: Option<UnixTime>,
-        now: UnixTime,
-    ) -> Result<(), Error> {
-        match &self.replay {
-            None => Ok(()),
-            Some(guard) => {
-                let until = issued_at.saturating_add(self.window.max_age);
-                guard.check_and_record(id, expires_at.map_or(until, |e| e.min(until)), now)
-            }
-        }
-    }
-
-    /// Whether a single-use guard is set.
-    pub fn is_single_use(&self) -> bool {
-        self.replay.is_some()
-    }
-
-    /// Records `id` as used until `until`, if a guard is set.
-    pub fn record_until(&self, id: &[u8], until: UnixTime, now: UnixTime) -> Result<(), Error> {
-        match &self.replay {
-            None => Ok(()),
-            Some(guard) => guard.check_and_record(id, until, now),
-        }
     }
 
     /// The time check of a handoff that carries its expiry rather than its
@@ -331,21 +341,40 @@ impl AcceptancePolicy {
         Ok(())
     }
 
-    /// [`check_expiry`](Self::check_expiry), then single use until
-    /// `expires_at + max_skew`.
-    pub fn accept_expiring(
+    /// How long single use remembers a handoff issued at `issued_at`:
+    /// until `issued_at + max_age`, or `expires_at` when that is sooner.
+    pub fn replay_until_issued(
         &self,
-        expires_at: UnixTime,
-        id: &[u8],
-        now: UnixTime,
-    ) -> Result<(), Error> {
-        self.check_expiry(expires_at, now)?;
-        self.record_until(id, expires_at.saturating_add(self.window.max_skew), now)
+        issued_at: UnixTime,
+        expires_at: Option<UnixTime>,
+    ) -> UnixTime {
+        let until = issued_at.saturating_add(self.window.max_age);
+        expires_at.map_or(until, |e| e.min(until))
     }
 
-    /// The time check, then single use.
+    /// How long single use remembers a handoff that expires at
+    /// `expires_at`: until `expires_at + max_skew`, the last moment
+    /// [`check_expiry`](Self::check_expiry) lets it through.
+    pub fn replay_until_expiry(&self, expires_at: UnixTime) -> UnixTime {
+        expires_at.saturating_add(self.window.max_skew)
+    }
+
+    /// A handoff whose checks passed, to hand out through [`Verified`]:
+    /// with single use set, its key is the SHA-256 of `id`, remembered
+    /// until `until`; without, `id` is not even hashed.
+    pub fn verified<T>(&self, value: T, id: &[u8], until: UnixTime, now: UnixTime) -> Verified<T> {
+        match &self.single_use {
+            None => Verified::without_single_use(value),
+            Some(by) => Verified::pending(value, ReplayKey::of(id), until, now, by.clone()),
+        }
+    }
+
+    /// The time check, then single use at once (synchronous): for
+    /// callers that are not handing a value out, such as a fake checking
+    /// a request. With an asynchronous store set it refuses, kind
+    /// `unavailable`.
     pub fn accept(&self, issued_at: UnixTime, id: &[u8], now: UnixTime) -> Result<(), Error> {
         self.check_time(issued_at, now)?;
-        self.record_use(id, issued_at, None, now)
+        self.verified((), id, self.replay_until_issued(issued_at, None), now).accept()
     }
 }

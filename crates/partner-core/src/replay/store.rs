@@ -72,23 +72,13 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Se
 /// use partner_core::replay::{ReplayKey, ReplayStore};
 /// use partner_core::{Error, InMemoryReplayGuard, UnixTime};
 ///
-/// # futures_executor_stub::block_on(async {
+/// # partner_core::replay::block_on_ready(async {
 /// let store = InMemoryReplayGuard::new(1_000);
 /// let key = ReplayKey::of(b"launch-token");
 /// let (now, until) = (UnixTime::from_secs(1_000), UnixTime::from_secs(1_300));
 /// assert_eq!(store.consume(&key, until, now).await, Ok(()));
 /// assert_eq!(store.consume(&key, until, now).await, Err(Error::Replayed));
 /// # });
-/// # mod futures_executor_stub {
-/// #     pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #         let mut f = std::pin::pin!(f);
-/// #         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-/// #         match f.as_mut().poll(&mut cx) {
-/// #             std::task::Poll::Ready(out) => out,
-/// #             std::task::Poll::Pending => unreachable!("the in-memory store is ready at once"),
-/// #         }
-/// #     }
-/// # }
 /// ```
 pub trait ReplayStore: Send + Sync {
     /// Marks `key` used until `until`, if no one did before; see the
