@@ -88,7 +88,7 @@ impl Suite for ConformanceSuite {
                     .with_policy(policy);
                 let now = UnixTime::from_secs(input.int("now")?);
                 let id =
-                    verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?;
+                    verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?.accept()?;
                 Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.into_payload()))]))
             }
             "link-redirect" => {

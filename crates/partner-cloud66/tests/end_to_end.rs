@@ -2,6 +2,7 @@
 #![cfg(all(feature = "client", feature = "mock"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use partner_core::replay::AcceptVerified;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -155,12 +156,12 @@ async fn sso_signin_callback_verified_identity_and_single_use() {
     let verifier = MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap())
         .with_policy(default_policy().with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))));
     let now = clock.unix_time();
-    let id = verifier.verify(&params["multipass"], Some(&params["signature"]), now).unwrap();
+    let id = verifier.verify(&params["multipass"], Some(&params["signature"]), now).accepted().unwrap();
     assert_eq!((id.email(), id.name()), (Some("jon@smith.com"), Some("Jon Smith")));
     assert_eq!(id.expires_at, Some(now.saturating_add(Duration::from_secs(60))));
     assert_eq!(
         verifier
-            .verify(&params["multipass"], Some(&params["signature"]), now)
+            .verify(&params["multipass"], Some(&params["signature"]), now).accepted()
             .unwrap_err()
             .error_kind(),
         ErrorKind::Replayed
@@ -173,7 +174,7 @@ async fn sso_signin_callback_verified_identity_and_single_use() {
     clock.advance(Duration::from_secs(91));
     assert_eq!(
         verifier
-            .verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time())
+            .verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time()).accepted()
             .unwrap_err()
             .error_kind(),
         ErrorKind::Expired

@@ -1,6 +1,7 @@
 //! Property tests of the multipass and the link redirect.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use partner_core::replay::AcceptVerified;
 use partner_cloud66::multipass::default_policy;
 use partner_cloud66::{
     Error, ErrorKind, HasErrorKind, InMemoryReplayGuard, LinkRedirectVerifier, MultipassKeys,
@@ -19,7 +20,7 @@ proptest! {
     fn encode_decode_round_trip(uid in uid(), email in "\\PC{0,30}", name in "\\PC{0,30}", exp in 0i64..4_000_000_000) {
         let keys = MultipassKeys::cloud66(&uid).unwrap();
         let e = MultipassSigner::new(keys.clone()).sign_identity(&email, &name, UnixTime::from_secs(exp));
-        let id = MultipassVerifier::new(keys).verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(exp)).unwrap();
+        let id = MultipassVerifier::new(keys).verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(exp)).accepted().unwrap();
         prop_assert_eq!(id.email(), Some(email.as_str()));
         prop_assert_eq!(id.name(), Some(name.as_str()));
         prop_assert_eq!(id.expires_at, Some(UnixTime::from_secs(exp)));
@@ -30,7 +31,7 @@ proptest! {
         let keys = MultipassKeys::cloud66(&uid).unwrap();
         let payload = serde_json::json!({ key.clone(): value.clone(), "expires": 100 }).to_string();
         let e = MultipassSigner::new(keys.clone()).sign(payload.as_bytes());
-        let id = MultipassVerifier::new(keys).verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(0)).unwrap();
+        let id = MultipassVerifier::new(keys).verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(0)).accepted().unwrap();
         let payload = id.payload();
         prop_assert_eq!(payload[&key].as_str(), Some(value.as_str()));
     }
@@ -50,19 +51,19 @@ proptest! {
         let candidates: Vec<u8> = ALPHABET.iter().copied().filter(|c| !c.eq_ignore_ascii_case(&old)).collect();
         let new = candidates[pick.index(candidates.len())];
         target.replace_range(i..i + 1, std::str::from_utf8(&[new]).unwrap());
-        let err = MultipassVerifier::new(keys).verify(&token, Some(&sig), UnixTime::from_secs(0)).unwrap_err();
+        let err = MultipassVerifier::new(keys).verify(&token, Some(&sig), UnixTime::from_secs(0)).accepted().unwrap_err();
         prop_assert_eq!(err.error_kind(), ErrorKind::BadSignature);
     }
 
     #[test]
     fn verify_never_panics_and_answers_with_a_kind(uid in uid(), token in "\\PC{0,200}|[A-Za-z0-9_=+/ -]{0,120}", sig in proptest::option::of("\\PC{0,80}|[0-9a-f]{64}"), now in any::<i64>()) {
         let v = MultipassVerifier::new(MultipassKeys::cloud66(&uid).unwrap()).allow_missing_expiry(true);
-        if let Err(e) = v.verify(&token, sig.as_deref(), UnixTime::from_secs(now)) {
+        if let Err(e) = v.verify(&token, sig.as_deref(), UnixTime::from_secs(now)).accepted() {
             // The signature comes first: nothing unsigned gets further.
             prop_assert_eq!(e.error_kind(), ErrorKind::BadSignature);
         }
         let entp = MultipassVerifier::new(MultipassKeys::entp("s", &"k".into()).unwrap());
-        if let Err(e) = entp.verify(&token, None, UnixTime::from_secs(now)) {
+        if let Err(e) = entp.verify(&token, None, UnixTime::from_secs(now)).accepted() {
             prop_assert!(matches!(e.error_kind(), ErrorKind::BadSignature | ErrorKind::Malformed), "{e:?}");
         }
     }
@@ -76,7 +77,7 @@ proptest! {
         let n = ct.len();
         ct[n - 1] = last;
         let text = partner_core::encoding::base64url_encode(&ct);
-        let err = MultipassVerifier::new(keys).verify(&text, None, UnixTime::from_secs(0)).unwrap_err();
+        let err = MultipassVerifier::new(keys).verify(&text, None, UnixTime::from_secs(0)).accepted().unwrap_err();
         prop_assert!(matches!(err, Error::Core(partner_core::Error::BadSignature)), "{err:?}");
         prop_assert_eq!(err.to_string(), partner_core::Error::BadSignature.to_string());
     }
@@ -87,11 +88,11 @@ proptest! {
         let keys = MultipassKeys::entp("site", &"api".into()).unwrap();
         let token = MultipassSigner::new(keys.clone()).sign(format!(r#"{{"email":"{email}","expires":60}}"#).as_bytes()).multipass;
         let v = MultipassVerifier::new(keys).with_policy(default_policy().with_replay_guard(std::sync::Arc::new(InMemoryReplayGuard::new(4))));
-        prop_assert!(v.verify(&token, None, UnixTime::from_secs(0)).is_ok());
+        prop_assert!(v.verify(&token, None, UnixTime::from_secs(0)).accepted().is_ok());
         let mut other: String = if switch { token.replace('-', "+").replace('_', "/") } else { token.clone() };
         other.push_str(&"=".repeat(pad));
         other.insert(space_at.index(other.len() + 1), ' ');
-        let err = v.verify(&other, None, UnixTime::from_secs(0)).unwrap_err();
+        let err = v.verify(&other, None, UnixTime::from_secs(0)).accepted().unwrap_err();
         prop_assert_eq!(err.error_kind(), ErrorKind::Replayed, "{:?}", err);
     }
 

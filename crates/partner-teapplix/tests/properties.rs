@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::time::Duration;
+use partner_core::replay::AcceptVerified;
 
 use partner_teapplix::{
     AcceptancePolicy, ClientVhost, ErrorKind, Freshness, HasErrorKind, LaunchSigner,
@@ -25,13 +26,13 @@ proptest! {
         let ts = UnixTime::from_secs(ts);
         let url = LaunchSigner::new(KEY).unwrap().launch_url(&vhost, &token, ts);
         let now = UnixTime::from_secs(ts.as_secs() + age);
-        let launch = LaunchVerifier::new(KEY).unwrap().verify(url.as_str(), now).unwrap();
+        let launch = LaunchVerifier::new(KEY).unwrap().verify(url.as_str(), now).accepted().unwrap();
         prop_assert_eq!(launch.client_vhost, vhost);
         prop_assert_eq!(launch.access_token.expose_str(), Some(token.as_str()));
         prop_assert_eq!(launch.ts, ts);
         // One second past the window it is refused.
         let late = UnixTime::from_secs(ts.as_secs() + 1801);
-        prop_assert!(LaunchVerifier::new(KEY).unwrap().verify(url.as_str(), late).is_err());
+        prop_assert!(LaunchVerifier::new(KEY).unwrap().verify(url.as_str(), late).accepted().is_err());
     }
 
     #[test]
@@ -50,13 +51,13 @@ proptest! {
         let candidates: Vec<u8> = b"ABCZabcz0129%&=?/._-".iter().copied().filter(|c| !c.eq_ignore_ascii_case(&old)).collect();
         let mut changed = url.clone();
         changed.replace_range(i..i + 1, std::str::from_utf8(&[candidates[pick.index(candidates.len())]]).unwrap());
-        prop_assert!(LaunchVerifier::new(KEY).unwrap().verify(&changed, ts).is_err(), "{}", changed);
+        prop_assert!(LaunchVerifier::new(KEY).unwrap().verify(&changed, ts).accepted().is_err(), "{}", changed);
     }
 
     #[test]
     fn verifier_never_panics_on_arbitrary_urls(url in "\\PC{0,200}", now in any::<i64>()) {
         let v = LaunchVerifier::new(KEY).unwrap().with_policy(AcceptancePolicy::new(Freshness::new(Duration::from_secs(u64::MAX / 2), Duration::MAX)));
-        for result in [v.verify(&url, UnixTime::from_secs(now)), v.verify_request_target(&url, UnixTime::from_secs(now))] {
+        for result in [v.verify(&url, UnixTime::from_secs(now)).accepted(), v.verify_request_target(&url, UnixTime::from_secs(now)).accepted()] {
             let err = result.unwrap_err();
             prop_assert!(matches!(err.error_kind(), ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{err:?}");
         }
@@ -68,7 +69,7 @@ proptest! {
         parts in proptest::collection::vec("(Action|pt|ts|signature|x)=\\PC{0,12}", 0..6),
     ) {
         let url = format!("https://app.teapplix.com/h/{vhost}/te/lo.cgi?{}", parts.join("&"));
-        let result = LaunchVerifier::new(KEY).unwrap().verify(&url, UnixTime::from_secs(0));
+        let result = LaunchVerifier::new(KEY).unwrap().verify(&url, UnixTime::from_secs(0)).accepted();
         prop_assert!(result.is_err());
     }
 

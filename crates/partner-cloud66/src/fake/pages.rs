@@ -148,7 +148,12 @@ pub(super) async fn sso_page(
             "<p>The provider UID is not 32 characters: no multipass can be read.</p>",
         );
     };
-    match verifier.verify_login(&query.unwrap_or_default(), s.clock.unix_time()) {
+    let verified = verifier.verify_login(&query.unwrap_or_default(), s.clock.unix_time());
+    let consumed = match verified {
+        Ok(verified) => verified.consume().await.map_err(Error::from),
+        Err(err) => Err(err),
+    };
+    match consumed {
         Ok(id) => {
             let expires = id.expires_at.map(|t| t.as_secs().to_string());
             page(

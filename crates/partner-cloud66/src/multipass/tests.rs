@@ -1,6 +1,7 @@
 //! The multipass: vectors, order of the checks, expiry rules, schemes,
 //! the padding oracle findings, single use.
 
+use partner_core::replay::AcceptVerified;
 use std::sync::Arc;
 
 use partner_core::encoding::base64_decode_tolerant;
@@ -52,7 +53,7 @@ fn encodes_and_decodes_the_public_vector() {
     assert_eq!(enc.multipass, TOKEN);
     assert_eq!(enc.signature.as_deref(), Some(SIG));
     let id = MultipassVerifier::new(keys)
-        .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648))
+        .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648)).accepted()
         .unwrap();
     assert_eq!(id.name(), Some("Jon Smith"));
     assert_eq!(id.expires_at, Some(UnixTime::from_secs(1_432_052_688)));
@@ -64,20 +65,20 @@ fn signature_is_checked_before_anything_else() {
     let now = UnixTime::from_secs(1_432_052_648);
     // Garbage token with a wrong signature: bad-signature, not malformed.
     assert!(matches!(
-        v.verify("%%%not base64%%%", Some(SIG), now),
+        v.verify("%%%not base64%%%", Some(SIG), now).accepted(),
         Err(Error::Core(CoreError::BadSignature))
     ));
-    assert!(matches!(v.verify(TOKEN, None, now), Err(Error::Core(CoreError::BadSignature))));
+    assert!(matches!(v.verify(TOKEN, None, now).accepted(), Err(Error::Core(CoreError::BadSignature))));
     assert!(matches!(
-        v.verify(TOKEN, Some(&SIG[..63]), now),
+        v.verify(TOKEN, Some(&SIG[..63]), now).accepted(),
         Err(Error::Core(CoreError::BadSignature))
     ));
     // Expired only once the signature is right.
     assert!(matches!(
-        v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_719)),
+        v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_719)).accepted(),
         Err(Error::Core(CoreError::Expired))
     ));
-    assert!(v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_718)).is_ok());
+    assert!(v.verify(TOKEN, Some(SIG), UnixTime::from_secs(1_432_052_718)).accepted().is_ok());
 }
 
 #[test]
@@ -89,12 +90,12 @@ fn decryption_failures_are_one_error() {
     for token in ["AAAA", "AAAAAAAAAAAAAAAAAAAAAA", &TOKEN[..40]] {
         let sig = keys.signature_of(token).unwrap();
         assert!(
-            matches!(v.verify(token, Some(&sig), now), Err(Error::Core(CoreError::BadSignature))),
+            matches!(v.verify(token, Some(&sig), now).accepted(), Err(Error::Core(CoreError::BadSignature))),
             "{token}"
         );
     }
     let sig = keys.signature_of("a*b").unwrap();
-    assert_eq!(v.verify("a*b", Some(&sig), now).unwrap_err().error_kind(), ErrorKind::Malformed);
+    assert_eq!(v.verify("a*b", Some(&sig), now).accepted().unwrap_err().error_kind(), ErrorKind::Malformed);
 }
 
 #[test]
@@ -105,7 +106,7 @@ fn expiry_rules() {
     let enc = |json: &str| encode(&keys, json.as_bytes());
     let check = |v: &MultipassVerifier, json: &str| {
         let e = enc(json);
-        v.verify(&e.multipass, e.signature.as_deref(), now)
+        v.verify(&e.multipass, e.signature.as_deref(), now).accepted()
             .map(|id| id.expires_at)
             .map_err(|e| e.error_kind())
     };
@@ -146,7 +147,7 @@ fn modes_and_schemes_round_trip() {
         let keys = MultipassKeys::cloud66(UID).unwrap().with_signature_mode(mode);
         let e = encode_identity(&keys, "a@b.co", "A", UnixTime::from_secs(60));
         let v = MultipassVerifier::new(keys);
-        assert!(v.verify(&e.multipass, e.signature.as_deref(), now).is_ok(), "{mode:?}");
+        assert!(v.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok(), "{mode:?}");
         let other =
             MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap().with_signature_mode(
                 if mode == SignatureMode::HmacSha256Hex {
@@ -155,11 +156,11 @@ fn modes_and_schemes_round_trip() {
                     SignatureMode::HmacSha256Hex
                 },
             ));
-        assert!(other.verify(&e.multipass, e.signature.as_deref(), now).is_err(), "{mode:?}");
+        assert!(other.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_err(), "{mode:?}");
     }
     let gem = MultipassKeys::cloud66_gem_key(UID, "acme").unwrap();
     let e = encode_identity(&gem, "a@b.co", "A", UnixTime::from_secs(60));
-    assert!(MultipassVerifier::new(gem).verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+    assert!(MultipassVerifier::new(gem).verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok());
     assert!(MultipassKeys::cloud66("short").is_err());
     assert!(MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f50617é").is_err());
 }
@@ -189,24 +190,24 @@ fn entp_failures_after_base64_are_one_answer() {
         br#"{"email":"\ud800","expires":1030}"#,
         br#"{"email":"a@b.co""#,
     ] {
-        answers.push(v.verify(&encode(&keys, plaintext).multipass, None, now).unwrap_err());
+        answers.push(v.verify(&encode(&keys, plaintext).multipass, None, now).accepted().unwrap_err());
     }
     // Bad padding: flip a bit of the second-to-last block.
     let mut ct = base64_decode_tolerant(&good).unwrap();
     let n = ct.len();
     ct[n - 17] ^= 0x01;
     let flipped = gem_base64(&ct);
-    answers.push(v.verify(&flipped, None, now).unwrap_err());
-    answers.push(v.verify("AAAA", None, now).unwrap_err());
+    answers.push(v.verify(&flipped, None, now).accepted().unwrap_err());
+    answers.push(v.verify("AAAA", None, now).accepted().unwrap_err());
     for err in &answers {
         assert_eq!(core(err), &CoreError::BadSignature, "{err:?}");
         assert_eq!(err.to_string(), CoreError::BadSignature.to_string());
     }
     // What stays malformed: text that is not base64, a missing expiry.
-    assert!(matches!(v.verify("a*b", None, now), Err(Error::Core(CoreError::Malformed(_)))));
+    assert!(matches!(v.verify("a*b", None, now).accepted(), Err(Error::Core(CoreError::Malformed(_)))));
     let no_expiry = encode(&keys, br#"{"email":"a@b.co"}"#).multipass;
-    assert!(matches!(v.verify(&no_expiry, None, now), Err(Error::Core(CoreError::Malformed(_)))));
-    assert!(v.verify(&good, None, now).is_ok());
+    assert!(matches!(v.verify(&no_expiry, None, now).accepted(), Err(Error::Core(CoreError::Malformed(_)))));
+    assert!(v.verify(&good, None, now).accepted().is_ok());
 }
 
 // Finding: single use was keyed on the text as sent, but the tolerant
@@ -222,7 +223,7 @@ fn another_spelling_of_a_used_token_is_a_replay() {
         .map(|e| e.multipass)
         .find(|t| t.contains(['-', '_']))
         .unwrap();
-    assert!(v.verify(&token, None, now).is_ok());
+    assert!(v.verify(&token, None, now).accepted().is_ok());
     let standard: String = token
         .chars()
         .map(|c| match c {
@@ -235,7 +236,7 @@ fn another_spelling_of_a_used_token_is_a_replay() {
     let spaced = format!(" {}\n{} ", &token[..10], &token[10..]);
     for respelled in [format!("{token}="), format!("{token}=="), spaced, standard] {
         assert!(
-            matches!(v.verify(&respelled, None, now), Err(Error::Core(CoreError::Replayed))),
+            matches!(v.verify(&respelled, None, now).accepted(), Err(Error::Core(CoreError::Replayed))),
             "{respelled}"
         );
     }
@@ -248,7 +249,7 @@ fn expiry_too_far_ahead_is_refused() {
     let v = MultipassVerifier::new(keys.clone());
     let at = |exp: &str| {
         let e = encode(&keys, format!(r#"{{"expires":{exp}}}"#).as_bytes());
-        v.verify(&e.multipass, e.signature.as_deref(), now).map(|id| id.expires_at)
+        v.verify(&e.multipass, e.signature.as_deref(), now).accepted().map(|id| id.expires_at)
     };
     assert!(at("1003600").is_ok(), "one hour ahead is the default maximum");
     // A time beyond the allowed window ahead: core's not-yet-valid, unchanged.
@@ -262,7 +263,7 @@ fn expiry_too_far_ahead_is_refused() {
         partner_core::Freshness::new(std::time::Duration::from_secs(86_400), DEFAULT_MAX_SKEW);
     let lenient = MultipassVerifier::new(keys.clone())
         .with_policy(partner_core::AcceptancePolicy::new(window));
-    assert!(lenient.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+    assert!(lenient.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok());
 }
 
 #[test]
@@ -270,11 +271,11 @@ fn a_lone_surrogate_is_refused_not_emptied() {
     let keys = MultipassKeys::cloud66(UID).unwrap();
     let v = MultipassVerifier::new(keys.clone());
     let e = encode(&keys, br#"{"email":"a@b.co","note":"\ud800","expires":1030}"#);
-    let err = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000));
+    let err = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).accepted();
     // Signed: a serde error, kept as the source.
     assert!(matches!(err, Err(Error::Core(CoreError::Json { .. }))), "{err:?}");
     let e = encode(&keys, br#"{"email":"a@b.co","note":"\ud83d\ude00","expires":1030}"#);
-    let id = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).unwrap();
+    let id = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).accepted().unwrap();
     assert_eq!(id.payload()["note"], "\u{1f600}");
 }
 
@@ -304,9 +305,9 @@ fn single_use_and_debug() {
     let e = encode_identity(&keys, "a@b.co", "A", UnixTime::from_secs(60));
     let v = MultipassVerifier::new(keys.clone()).with_policy(single_use());
     let now = UnixTime::from_secs(0);
-    assert!(v.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+    assert!(v.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok());
     assert!(matches!(
-        v.verify(&e.multipass, e.signature.as_deref(), now),
+        v.verify(&e.multipass, e.signature.as_deref(), now).accepted(),
         Err(Error::Core(CoreError::Replayed))
     ));
     let dbg = format!("{keys:?} {e:?} {v:?}");
@@ -327,14 +328,14 @@ fn signer_links_and_login_verifier_round_trip() {
     let link = signer.issue_link(&login, now).unwrap();
     assert!(link.starts_with("https://partner.example/sso?x=1&multipass="), "{link}");
     let v = MultipassVerifier::new(keys).with_policy(single_use());
-    let id = v.verify_login(&link, now).unwrap();
+    let id = v.verify_login(&link, now).accepted().unwrap();
     assert_eq!((id.email(), id.name()), (Some("a@b.co"), Some("A")));
     assert_eq!(id.expires_at, Some(now.saturating_add(DEFAULT_LINK_LIFETIME)));
     let query = link.split_once('?').unwrap().1;
-    assert_eq!(v.verify_login(query, now).unwrap_err().error_kind(), ErrorKind::Replayed);
-    assert_eq!(v.verify_login("x=1", now).unwrap_err().error_kind(), ErrorKind::Malformed);
+    assert_eq!(v.verify_login(query, now).accepted().unwrap_err().error_kind(), ErrorKind::Replayed);
+    assert_eq!(v.verify_login("x=1", now).accepted().unwrap_err().error_kind(), ErrorKind::Malformed);
     assert_eq!(
-        v.verify_login(&format!("{query}&multipass=a"), now).unwrap_err().error_kind(),
+        v.verify_login(&format!("{query}&multipass=a"), now).accepted().unwrap_err().error_kind(),
         ErrorKind::Malformed
     );
     for bad in [
@@ -357,9 +358,9 @@ fn missing_expiry_is_single_use_when_allowed() {
     let e = encode(&keys, br#"{"email":"a@b.co"}"#);
     let v = MultipassVerifier::new(keys).allow_missing_expiry(true).with_policy(single_use());
     let now = UnixTime::from_secs(0);
-    assert!(v.verify(&e.multipass, e.signature.as_deref(), now).is_ok());
+    assert!(v.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok());
     assert_eq!(
-        v.verify(&e.multipass, e.signature.as_deref(), now).unwrap_err().error_kind(),
+        v.verify(&e.multipass, e.signature.as_deref(), now).accepted().unwrap_err().error_kind(),
         ErrorKind::Replayed
     );
 }
@@ -382,7 +383,7 @@ mod one_pass_reading {
 
     fn verify(json: &str) -> Result<VerifiedMultipass, Error> {
         let (v, e) = signed(json);
-        v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000))
+        v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).accepted()
     }
 
     fn as_value(scalar: &Scalar<'_>) -> Option<Value> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use partner_core::crypto::hazmat::aes128_cbc_decrypt;
 use partner_core::encoding::base64_decode_tolerant;
-use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, UnixTime};
+use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, UnixTime, Verified};
 use serde_json::{Map, Value};
 
 use super::expires::parse_expires_text;
@@ -176,7 +176,9 @@ fn expires_of_value(value: Option<&Value>) -> Result<Option<UnixTime>, ()> {
 /// (`malformed` when missing or empty unless allowed), then the
 /// [`AcceptancePolicy`]: `expired` past `expires` plus the skew,
 /// `not-yet-valid` when `expires` is further ahead than the window's
-/// `max_age`, and single use (`replayed`), keyed on the decoded bytes.
+/// `max_age`. It returns a [`Verified`] identity: consuming it records
+/// single use (`replayed`), keyed on the decoded bytes, when the policy has
+/// an in-memory guard or a store shared by a fleet.
 ///
 /// The policy starts as [`default_policy`](super::default_policy): one
 /// hour ahead at most, 30 s of skew, no single use.
@@ -192,7 +194,7 @@ fn expires_of_value(value: Option<&Value>) -> Result<Option<UnixTime>, ()> {
 /// let v = MultipassVerifier::new(keys)
 ///     .with_policy(default_policy().with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))));
 /// let now = UnixTime::from_secs(1_432_052_648);
-/// let id = v.verify(&token.multipass, token.signature.as_deref(), now).unwrap();
+/// let id = v.verify(&token.multipass, token.signature.as_deref(), now).unwrap().accept().unwrap();
 /// assert_eq!(id.email(), Some("jon@smith.com"));
 /// assert!(v.verify(&token.multipass, Some("00"), now).is_err());
 /// ```
@@ -241,13 +243,17 @@ impl MultipassVerifier {
         self
     }
 
-    /// Verifies a callback's `multipass` and `signature` at `now`.
+    /// Verifies a callback's `multipass` and `signature` at `now`: the
+    /// identity is handed out by consuming the result
+    /// ([`Verified::consume`]`.await`, or [`Verified::accept`] with an
+    /// in-memory guard or no single use), which records the token as used
+    /// when the policy has single use.
     pub fn verify(
         &self,
         multipass: &str,
         signature: Option<&str>,
         now: UnixTime,
-    ) -> Result<VerifiedMultipass, Error> {
+    ) -> Result<Verified<VerifiedMultipass>, Error> {
         partner_core::trace::verification(
             PROVIDER,
             "multipass",
@@ -260,7 +266,7 @@ impl MultipassVerifier {
         multipass: &str,
         signature: Option<&str>,
         now: UnixTime,
-    ) -> Result<VerifiedMultipass, Error> {
+    ) -> Result<Verified<VerifiedMultipass>, Error> {
         self.keys.verify_signature(multipass, signature)?;
         let ciphertext = base64_decode_tolerant(multipass)
             .map_err(|_| CoreError::Malformed("multipass is not base64"))?;
@@ -286,19 +292,18 @@ impl MultipassVerifier {
         };
         // Single use is keyed on the decoded bytes, not the text: the
         // tolerant decoder reads many spellings of one ciphertext.
-        match expires_at {
+        let until = match expires_at {
             None if !self.allow_missing_expiry => {
                 return Err(CoreError::Malformed("multipass has no expiry").into());
             }
-            None => self.policy.record_until(
-                &ciphertext,
-                now.saturating_add(MISSING_EXPIRY_REPLAY_TTL),
-                now,
-            )?,
-            Some(exp) => self.policy.accept_expiring(exp, &ciphertext, now)?,
-        }
+            None => now.saturating_add(MISSING_EXPIRY_REPLAY_TTL),
+            Some(exp) => {
+                self.policy.check_expiry(exp, now)?;
+                self.policy.replay_until_expiry(exp)
+            }
+        };
         identity.expires_at = expires_at;
-        Ok(identity)
+        Ok(self.policy.verified(identity, &ciphertext, until, now))
     }
 }
 
@@ -308,7 +313,11 @@ impl LoginVerifier for MultipassVerifier {
     type Identity = VerifiedMultipass;
     type Error = Error;
 
-    fn verify_login(&self, received: &str, now: UnixTime) -> Result<VerifiedMultipass, Error> {
+    fn verify_login(
+        &self,
+        received: &str,
+        now: UnixTime,
+    ) -> Result<Verified<VerifiedMultipass>, Error> {
         let query = if received.starts_with("https://") || received.starts_with("http://") {
             received.split_once('?').map_or("", |(_, q)| q)
         } else {

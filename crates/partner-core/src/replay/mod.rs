@@ -8,7 +8,7 @@ mod verified;
 
 pub use store::{ReplayKey, ReplayStore, StoreFuture};
 use verified::SingleUse;
-pub use verified::Verified;
+pub use verified::{AcceptVerified, Verified};
 #[doc(hidden)]
 pub use verified::block_on_ready;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{ReplayGuard, ReplayKey, ReplayStore};
-use crate::{Error, Unavailability, UnixTime};
+use crate::{Error, HasErrorKind, Unavailability, UnixTime};
 
 /// Where a policy records single use.
 #[derive(Clone)]
@@ -89,15 +89,16 @@ impl<T> Verified<T> {
     /// not answer (nothing is accepted then).
     pub async fn consume(self) -> Result<T, Error> {
         let Verified { value, pending } = self;
-        match pending {
-            None => Ok(value),
+        let answer = match pending {
+            None => return Ok(value),
             Some(Pending { key, until, now, by: SingleUse::Guard(guard) }) => {
-                guard.check_and_record(&key, until, now).map(|()| value)
+                guard.check_and_record(&key, until, now)
             }
             Some(Pending { key, until, now, by: SingleUse::Store(store) }) => {
-                store.consume(&key, until, now).await.map(|()| value)
+                store.consume(&key, until, now).await
             }
-        }
+        };
+        traced(answer).map(|()| value)
     }
 
     /// [`consume`](Self::consume) for a synchronous guard or no single use.
@@ -105,15 +106,16 @@ impl<T> Verified<T> {
     /// [`Unavailability::AsyncStore`].
     pub fn accept(self) -> Result<T, Error> {
         let Verified { value, pending } = self;
-        match pending {
-            None => Ok(value),
+        let answer = match pending {
+            None => return Ok(value),
             Some(Pending { key, until, now, by: SingleUse::Guard(guard) }) => {
-                guard.check_and_record(&key, until, now).map(|()| value)
+                guard.check_and_record(&key, until, now)
             }
             Some(Pending { by: SingleUse::Store(_), .. }) => {
                 Err(Error::unavailable("replay store", Unavailability::AsyncStore, None))
             }
-        }
+        };
+        traced(answer).map(|()| value)
     }
 
     /// The same handoff with its value mapped (for example to the identity
@@ -137,6 +139,46 @@ impl<T> Verified<T> {
     pub fn remember_until(&self) -> Option<UnixTime> {
         self.pending.as_ref().map(|p| p.until)
     }
+}
+
+/// [`Verified::accept`] on the result of a verification, for synchronous
+/// callers: `verifier.verify(..).accepted()` is the value, or the first
+/// error (of the checks, then of single use) in the verifier's error type.
+///
+/// ```
+/// use partner_core::replay::AcceptVerified;
+/// use partner_core::{AcceptancePolicy, Error, Freshness, InMemoryReplayGuard, UnixTime};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// let policy = AcceptancePolicy::new(Freshness::new(Duration::from_secs(300), Duration::ZERO))
+///     .with_replay_guard(Arc::new(InMemoryReplayGuard::new(10)));
+/// let now = UnixTime::from_secs(0);
+/// let verify = |id: &[u8]| -> Result<_, Error> { Ok(policy.verified(id.len(), id, now, now)) };
+/// assert_eq!(verify(b"abc").accepted(), Ok(3));
+/// assert_eq!(verify(b"abc").accepted(), Err(Error::Replayed));
+/// ```
+pub trait AcceptVerified<T, E> {
+    /// The value, accepted at once; see [`Verified::accept`].
+    fn accepted(self) -> Result<T, E>;
+}
+
+impl<T, E: From<Error>> AcceptVerified<T, E> for Result<Verified<T>, E> {
+    fn accepted(self) -> Result<T, E> {
+        self.and_then(|verified| verified.accept().map_err(E::from))
+    }
+}
+
+/// One debug event per single-use step (`outcome`: `"consumed"` or the
+/// error kind); like every event of this crate, no key or value in it.
+fn traced(answer: Result<(), Error>) -> Result<(), Error> {
+    match &answer {
+        Ok(()) => tracing::debug!(outcome = "consumed", "single use recorded"),
+        Err(err) => {
+            tracing::debug!(outcome = err.error_kind().as_str(), "single use refused");
+        }
+    }
+    answer
 }
 
 impl<T: fmt::Debug> fmt::Debug for Verified<T> {

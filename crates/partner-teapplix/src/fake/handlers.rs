@@ -156,9 +156,13 @@ fn launch_refusal(err: &Error) -> String {
 pub(super) async fn launch(State(state): State<Arc<FakeState>>, uri: Uri) -> Response {
     let now = state.clock.unix_time();
     let target = uri.path_and_query().map_or("", |pq| pq.as_str());
-    let launch = match state.verifier.verify_request_target(target, now) {
-        Ok(launch) => launch,
+    let verified = match state.verifier.verify_request_target(target, now) {
+        Ok(verified) => verified,
         Err(err) => return refuse(&launch_refusal(&err)),
+    };
+    let launch = match verified.consume().await {
+        Ok(launch) => launch,
+        Err(err) => return refuse(&launch_refusal(&err.into())),
     };
     let Some(token) = launch.access_token.expose_str() else {
         return refuse("unknown access token");

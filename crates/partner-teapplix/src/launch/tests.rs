@@ -6,6 +6,8 @@ use partner_core::{
     LoginVerifier, UnixTime,
 };
 
+use partner_core::replay::AcceptVerified;
+
 use super::*;
 use crate::Error;
 
@@ -41,18 +43,18 @@ fn signs_the_documented_example() {
 fn verifies_the_shared_vector_and_refuses_tampering() {
     let v = LaunchVerifier::new(KEY).unwrap();
     let url = "https://app.teapplix.com/h/demo2/te/lo.cgi?Action=Launch&pt=tok+1%2B2&ts=1699999940&signature=fe713f6fa874d43e7f7ebe3667bf9750b3dda2d0bdbade4dd9772d50438852b1";
-    let ok = v.verify(url, UnixTime::from_secs(1_700_000_000)).unwrap();
+    let ok = v.verify(url, UnixTime::from_secs(1_700_000_000)).accepted().unwrap();
     assert_eq!(ok.client_vhost.as_str(), "demo2");
     assert_eq!(ok.access_token.expose_str(), Some("tok 1+2"));
     assert_eq!(ok.ts.as_secs(), 1_699_999_940);
-    assert_eq!(v.verify_login(url, UnixTime::from_secs(1_700_000_000)).unwrap().ts, ok.ts);
+    assert_eq!(v.verify_login(url, UnixTime::from_secs(1_700_000_000)).accepted().unwrap().ts, ok.ts);
     let upper = url.replace("fe713f6fa874d43e", "FE713F6FA874D43E");
-    assert!(v.verify(&upper, UnixTime::from_secs(1_700_000_000)).is_ok());
+    assert!(v.verify(&upper, UnixTime::from_secs(1_700_000_000)).accepted().is_ok());
     let now = UnixTime::from_secs(1_700_000_000);
-    assert_eq!(kind(v.verify(&url.replace("demo2", "demo3"), now)), ErrorKind::BadSignature);
-    assert_eq!(kind(v.verify(&url.replace("tok+1", "tok+2"), now)), ErrorKind::BadSignature);
+    assert_eq!(kind(v.verify(&url.replace("demo2", "demo3"), now).accepted()), ErrorKind::BadSignature);
+    assert_eq!(kind(v.verify(&url.replace("tok+1", "tok+2"), now).accepted()), ErrorKind::BadSignature);
     assert_eq!(
-        kind(v.verify(&url.replace("&signature=fe", "&signature=zz"), now)),
+        kind(v.verify(&url.replace("&signature=fe", "&signature=zz"), now).accepted()),
         ErrorKind::BadSignature
     );
 }
@@ -83,15 +85,15 @@ fn shape_errors_come_before_signature_errors() {
         ("/h/demo/te/lo.cgi?Action=Launch&pt=t&ts=1&signature=00", ErrorKind::BadSignature),
     ];
     for (target, want) in cases {
-        assert_eq!(kind(v.verify(&format!("{base}{target}"), now)), want, "{target}");
-        assert_eq!(kind(v.verify_request_target(target, now)), want, "{target}");
+        assert_eq!(kind(v.verify(&format!("{base}{target}"), now).accepted()), want, "{target}");
+        assert_eq!(kind(v.verify_request_target(target, now).accepted()), want, "{target}");
     }
     for url in [
         "/h/demo/te/lo.cgi?Action=Launch&pt=t&ts=1&signature=00",
         "ftp://app.teapplix.com/h/demo/te/lo.cgi?Action=Launch&pt=t&ts=1&signature=00",
         "https:///h/demo/te/lo.cgi?Action=Launch&pt=t&ts=1&signature=00",
     ] {
-        assert_eq!(kind(v.verify(url, now)), ErrorKind::Malformed, "{url}");
+        assert_eq!(kind(v.verify(url, now).accepted()), ErrorKind::Malformed, "{url}");
     }
 }
 
@@ -107,30 +109,30 @@ fn time_window_and_replay_come_from_the_policy() {
         .with_policy(LaunchVerifier::default_policy().with_replay_guard(guard.clone()));
     assert!(v.policy().is_single_use());
     assert_eq!(
-        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1801))),
+        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1801)).accepted()),
         ErrorKind::Expired
     );
     assert_eq!(
-        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 - 61))),
+        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 - 61)).accepted()),
         ErrorKind::NotYetValid
     );
     assert!(guard.is_empty(), "refused launches take no place in the guard");
-    assert!(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1800)).is_ok());
+    assert!(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1800)).accepted().is_ok());
     assert_eq!(
-        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1800))),
+        kind(v.verify(url.as_str(), UnixTime::from_secs(10_000 + 1800)).accepted()),
         ErrorKind::Replayed
     );
     // The default policy has no guard: a second use passes.
     let plain = LaunchVerifier::new(KEY).unwrap();
     assert!(!plain.policy().is_single_use());
-    assert!(plain.verify(url.as_str(), ts).is_ok());
-    assert!(plain.verify(url.as_str(), ts).is_ok());
+    assert!(plain.verify(url.as_str(), ts).accepted().is_ok());
+    assert!(plain.verify(url.as_str(), ts).accepted().is_ok());
     let narrow = LaunchVerifier::new(KEY)
         .unwrap()
         .with_policy(AcceptancePolicy::new(Freshness::new(Duration::from_secs(5), Duration::ZERO)));
-    assert_eq!(kind(narrow.verify(url.as_str(), UnixTime::from_secs(10_006))), ErrorKind::Expired);
+    assert_eq!(kind(narrow.verify(url.as_str(), UnixTime::from_secs(10_006)).accepted()), ErrorKind::Expired);
     assert_eq!(
-        kind(narrow.verify(url.as_str(), UnixTime::from_secs(9_999))),
+        kind(narrow.verify(url.as_str(), UnixTime::from_secs(9_999)).accepted()),
         ErrorKind::NotYetValid
     );
     // A full guard fails closed, as "unavailable".
@@ -138,7 +140,7 @@ fn time_window_and_replay_come_from_the_policy() {
     let v = LaunchVerifier::new(KEY)
         .unwrap()
         .with_policy(LaunchVerifier::default_policy().with_replay_guard(full));
-    assert_eq!(kind(v.verify(url.as_str(), ts)), ErrorKind::Unavailable);
+    assert_eq!(kind(v.verify(url.as_str(), ts).accepted()), ErrorKind::Unavailable);
 }
 
 #[test]

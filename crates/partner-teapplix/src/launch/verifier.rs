@@ -3,7 +3,7 @@
 
 use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::form_decode_component;
-use partner_core::{AcceptancePolicy, Freshness, LoginVerifier, Secret, UnixTime, trace};
+use partner_core::{AcceptancePolicy, Freshness, LoginVerifier, Secret, UnixTime, Verified, trace};
 
 use super::{ClientVhost, DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW};
 use crate::error::malformed;
@@ -29,9 +29,11 @@ pub struct VerifiedLaunch {
 /// Checks, in this order: the shape (path `/h/<vhost>/te/lo.cgi`, a query of
 /// `Action=Launch`, one `pt`, one integer `ts`, and `signature` as the last
 /// pair), the signature in constant time over the URI as received, then the
-/// [`AcceptancePolicy`]: the `ts` window, and single use of the access token
-/// when the policy has a replay guard. Each outcome is reported with
-/// [`trace::verification`] (`provider` `teapplix`, `handoff` `launch`).
+/// `ts` window of its [`AcceptancePolicy`]. It returns a [`Verified`]
+/// launch: consuming it records the access token as used when the policy
+/// has single use (an in-memory guard, or a store shared by a fleet). Each
+/// outcome is reported with [`trace::verification`] (`provider`
+/// `teapplix`, `handoff` `launch`).
 ///
 /// ```
 /// use partner_teapplix::{ClientVhost, ErrorKind, HasErrorKind, LaunchSigner, LaunchVerifier};
@@ -43,7 +45,7 @@ pub struct VerifiedLaunch {
 /// let url = signer.launch_url(&vhost, "tok 1+2", ts);
 ///
 /// let verifier = LaunchVerifier::new("Signature Key").unwrap();
-/// let launch = verifier.verify(url.as_str(), ts).unwrap();
+/// let launch = verifier.verify(url.as_str(), ts).unwrap().accept().unwrap();
 /// assert_eq!(launch.client_vhost.as_str(), "demo2");
 /// assert_eq!(launch.access_token.expose_str(), Some("tok 1+2"));
 ///
@@ -100,8 +102,12 @@ impl LaunchVerifier {
         &self.policy
     }
 
-    /// Verifies an absolute launch URL at `now`.
-    pub fn verify(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
+    /// Verifies an absolute launch URL at `now`: the signature and the
+    /// window. The launch is handed out by consuming the result
+    /// ([`Verified::consume`]`.await`, or [`Verified::accept`] with an
+    /// in-memory guard or no single use), which records its access token
+    /// as used when the policy has single use.
+    pub fn verify(&self, url: &str, now: UnixTime) -> Result<Verified<VerifiedLaunch>, Error> {
         let result = request_target(url).and_then(|target| self.check(target, now));
         trace::verification(PROVIDER, HANDOFF, result)
     }
@@ -112,11 +118,11 @@ impl LaunchVerifier {
         &self,
         target: &str,
         now: UnixTime,
-    ) -> Result<VerifiedLaunch, Error> {
+    ) -> Result<Verified<VerifiedLaunch>, Error> {
         trace::verification(PROVIDER, HANDOFF, self.check(target, now))
     }
 
-    fn check(&self, target: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
+    fn check(&self, target: &str, now: UnixTime) -> Result<Verified<VerifiedLaunch>, Error> {
         let (path, query) = split_at(target, memchr::memchr(b'?', target.as_bytes()))
             .ok_or_else(|| malformed("no query"))?;
         let vhost = path
@@ -163,8 +169,14 @@ impl LaunchVerifier {
 
         let signed_len = path.len() + 1 + signed_query.len();
         self.key.verify_hex(&target.as_bytes()[..signed_len], signature)?;
-        self.policy.accept(ts, pt.as_bytes(), now)?;
-        Ok(VerifiedLaunch { client_vhost, access_token: Secret::from(pt.into_owned()), ts })
+        self.policy.check_time(ts, now)?;
+        let until = self.policy.replay_until_issued(ts, None);
+        let verified = self.policy.verified((), pt.as_bytes(), until, now);
+        Ok(verified.map(|()| VerifiedLaunch {
+            client_vhost,
+            access_token: Secret::from(pt.into_owned()),
+            ts,
+        }))
     }
 }
 
@@ -205,7 +217,7 @@ impl LoginVerifier for LaunchVerifier {
     type Identity = VerifiedLaunch;
     type Error = Error;
 
-    fn verify_login(&self, url: &str, now: UnixTime) -> Result<VerifiedLaunch, Error> {
+    fn verify_login(&self, url: &str, now: UnixTime) -> Result<Verified<VerifiedLaunch>, Error> {
         self.verify(url, now)
     }
 }
