@@ -6,6 +6,7 @@
 //! valid input directly: no filter or `prop_assume`, so no rejections.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use partner_core::replay::AcceptVerified;
 use partner_blendr::oauth::{BLENDR_CALLBACK, SilentFlow};
 use partner_blendr::{
     Error, ErrorKind, Guid, HasErrorKind, HashLinkSigner, HashVerifier, Hub, JwtClaims, JwtSigner,
@@ -158,7 +159,7 @@ proptest! {
         // The GET link carries the same query.
         let link = signer.link(&Hub::eu("acme").unwrap(), &SsoPage::Home, &params, ts).unwrap();
         prop_assert_eq!(link.as_str().split_once('?').unwrap().1, query.as_str());
-        let v = verifier.verify(&query, now).unwrap();
+        let v = verifier.verify(&query, now).accepted().unwrap();
         prop_assert_eq!(v.account_id(), account.as_str());
         prop_assert_eq!(v.get("accountname").map(|c| c.into_owned()), Some(name));
         prop_assert_eq!(v.get("username").map(|c| c.into_owned()), Some(user));
@@ -167,7 +168,7 @@ proptest! {
         prop_assert_eq!(v.timestamp(), ts);
         // Another key: a bad signature, whatever the content.
         let other = HashVerifier::new("other key").unwrap().allow_params(["note"]);
-        prop_assert_eq!(kind_of(other.verify(&query, now)), ErrorKind::BadSignature);
+        prop_assert_eq!(kind_of(other.verify(&query, now).accepted()), ErrorKind::BadSignature);
     }
 
     // The allow-list decides, not the name: any name that is not documented
@@ -184,16 +185,16 @@ proptest! {
         prop_assert!(matches!(signer.post_form(&hub, &SsoPage::Home, &params, ts, None), Err(Error::UndeclaredParameter)));
         let query = signer.clone().allow_params([name.as_str()]).signed_query(&pairs, ts).unwrap();
         let plain = HashVerifier::new(KEY).unwrap();
-        prop_assert!(matches!(plain.verify(&query, ts), Err(Error::UndeclaredParameter)));
+        prop_assert!(matches!(plain.verify(&query, ts).accepted(), Err(Error::UndeclaredParameter)));
         let declared = plain.allow_params([name.as_str()]);
-        let v = declared.verify(&query, ts).unwrap();
+        let v = declared.verify(&query, ts).accepted().unwrap();
         prop_assert_eq!(v.get(&name).map(|c| c.into_owned()), Some(value));
     }
 
     #[test]
     fn hash_verifier_gives_a_typed_error_on_any_text(query in "\\PC{0,200}", now in any::<i64>()) {
         let v = HashVerifier::new(KEY).unwrap();
-        let kind = kind_of(v.verify(&query, UnixTime::from_secs(now)));
+        let kind = kind_of(v.verify(&query, UnixTime::from_secs(now)).accepted());
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{kind:?}");
     }
 
@@ -203,7 +204,7 @@ proptest! {
         now in any::<i64>(),
     ) {
         let v = HashVerifier::new(KEY).unwrap().allow_params(["note"]);
-        let kind = kind_of(v.verify(&parts.join("&"), UnixTime::from_secs(now)));
+        let kind = kind_of(v.verify(&parts.join("&"), UnixTime::from_secs(now)).accepted());
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::UnsafeInput | ErrorKind::BadSignature), "{kind:?}");
     }
 
@@ -212,18 +213,18 @@ proptest! {
         let claims = JwtClaims::flat(account.clone()).user_name(cred.clone()).credential("api_key", cred.clone());
         let now = UnixTime::from_secs(ts);
         let token = JwtSigner::new(KEY).unwrap().sign(&claims, now).unwrap();
-        let v = JwtVerifier::new(KEY).unwrap().verify(&token, now).unwrap();
+        let v = JwtVerifier::new(KEY).unwrap().verify(&token, now).accepted().unwrap();
         prop_assert_eq!(&v.account_id, &account);
         prop_assert_eq!(v.claims()["api_key"].as_str(), Some(cred.as_str()));
         prop_assert_eq!(v.claims()["username"].as_str(), Some(cred.as_str()));
         prop_assert_eq!(v.issued_at, now);
         let other = JwtVerifier::new("other key").unwrap();
-        prop_assert_eq!(kind_of(other.verify(&token, now)), ErrorKind::BadSignature);
+        prop_assert_eq!(kind_of(other.verify(&token, now).accepted()), ErrorKind::BadSignature);
     }
 
     #[test]
     fn jwt_verifier_gives_a_typed_error_on_any_text(token in "[A-Za-z0-9_.=+/-]{0,200}", now in any::<i64>()) {
-        let kind = kind_of(JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now)));
+        let kind = kind_of(JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now)).accepted());
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::BadSignature), "{kind:?}");
     }
 
@@ -233,7 +234,7 @@ proptest! {
         now in any::<i64>(),
     ) {
         let token = parts.iter().map(base64url_encode).collect::<Vec<_>>().join(".");
-        let kind = kind_of(JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now)));
+        let kind = kind_of(JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now)).accepted());
         prop_assert!(matches!(kind, ErrorKind::Malformed | ErrorKind::BadSignature), "{kind:?}");
     }
 
@@ -254,7 +255,7 @@ proptest! {
     ) {
         let header_json = serde_json::to_vec(&header).unwrap();
         let token = forge(&header_json, &payload, if right_key { KEY } else { "wrong key" });
-        let result = JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now));
+        let result = JwtVerifier::new(KEY).unwrap().verify(&token, UnixTime::from_secs(now)).accepted();
         let hs256 = header.get("alg") == Some(&Value::from("HS256")) && !header.contains_key("crit");
         match result {
             Ok(v) => {

@@ -1,5 +1,6 @@
 //! The hub's SSO pages: verify a handoff, create the account, log in.
 
+use partner_core::replay::AcceptVerified;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -71,7 +72,7 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
     let now = state.clock.unix_time();
     let jwt = raw_pairs(raw).find(|p| p.name == "jwt").map(|p| p.value.into_owned());
     let (account_id, account_name) = match jwt {
-        Some(token) => match state.jwt.verify(&token, now) {
+        Some(token) => match state.jwt.verify(&token, now).accepted() {
             Ok(v) => {
                 let claims = v.claims();
                 let name = claims
@@ -83,7 +84,7 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
             }
             Err(err) => return refuse_login(&err),
         },
-        None => match state.hash.verify(raw, now) {
+        None => match state.hash.verify(raw, now).accepted() {
             Ok(v) => (v.account_id().into_owned(), v.get("accountname").map(|n| n.into_owned())),
             Err(err) => return refuse_login(&err),
         },

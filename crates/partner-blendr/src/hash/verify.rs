@@ -5,7 +5,9 @@ use std::fmt;
 
 use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::{form_decode_component, raw_pairs};
-use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, trace};
+use partner_core::{
+    AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, Verified, trace,
+};
 
 use crate::names::{AllowedParams, NameKind};
 use crate::params::debug_pairs;
@@ -66,7 +68,8 @@ impl VerifiedHash {
 /// documented or declared with [`allow_params`](Self::allow_params): else
 /// [`Error::UndeclaredParameter`]), then the hash in constant time over the
 /// raw query with the `hash` pair removed textually, then the time window
-/// and single use of its [`AcceptancePolicy`] (default
+/// of its [`AcceptancePolicy`], and returns a [`Verified`] link whose
+/// consumption records single use when the policy has it (default
 /// [`default_policy`]: 300 s of age, 60 s of skew, no single use). Each
 /// outcome is reported with [`partner_core::trace::verification`]
 /// (handoff `"sso-hash"`).
@@ -79,14 +82,15 @@ impl VerifiedHash {
 /// let v = HashVerifier::new("saaspartner_api_key")?;
 /// let query = "accountid=123&userid=456&username=Jon+Smith&timestamp=1699999990\
 ///              &hash=ece7028394183acea6da1200a82d7921ce46de43abd4f075f6c7fa167a32aff3";
-/// let sso = v.verify(query, UnixTime::from_secs(1_700_000_000))?;
+/// let sso = v.verify(query, UnixTime::from_secs(1_700_000_000))?.accept()?;
 /// assert_eq!(sso.get("username").as_deref(), Some("Jon Smith"));
 /// let late = v.verify(query, UnixTime::from_secs(1_700_000_291)).unwrap_err();
 /// assert_eq!(late.error_kind(), ErrorKind::Expired);
 ///
 /// // A name that is neither documented nor declared is refused before the hash.
 /// let with_key = "accountid=1&apikey=k&timestamp=1699999990&hash=00";
-/// assert_eq!(v.verify(with_key, UnixTime::from_secs(1_700_000_000)), Err(Error::UndeclaredParameter));
+/// let refused = v.verify(with_key, UnixTime::from_secs(1_700_000_000)).unwrap_err();
+/// assert_eq!(refused, Error::UndeclaredParameter);
 /// # Ok::<(), Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -139,8 +143,12 @@ impl HashVerifier {
         self.allowed.declared()
     }
 
-    /// Verifies a raw query string (or POST body) as received, at `now`.
-    pub fn verify(&self, query: &str, now: UnixTime) -> Result<VerifiedHash, Error> {
+    /// Verifies a raw query string (or POST body) as received, at `now`:
+    /// the shape, the hash and the timestamp window. The link is handed
+    /// out by consuming the result ([`Verified::consume`]`.await`, or
+    /// [`Verified::accept`] with an in-memory guard or no single use),
+    /// which records it as used when the policy has single use.
+    pub fn verify(&self, query: &str, now: UnixTime) -> Result<Verified<VerifiedHash>, Error> {
         trace::verification(PROVIDER, "sso-hash", self.check(query, now))
     }
 
@@ -149,7 +157,7 @@ impl HashVerifier {
     /// pair, the signed text): segments are split at `&` eight bytes at a
     /// time, a name is decoded only when it holds `%` or `+` and looked up
     /// once, and only the `timestamp` value is read.
-    fn check(&self, query: &str, now: UnixTime) -> Result<VerifiedHash, Error> {
+    fn check(&self, query: &str, now: UnixTime) -> Result<Verified<VerifiedHash>, Error> {
         let mut hash: Option<(usize, usize)> = None;
         let (mut account, mut timestamp) = (None, None);
         let mut undeclared = false;
@@ -205,8 +213,10 @@ impl HashVerifier {
         self.key.verify_hex(signed.as_bytes(), hash_value)?;
         // Single use is keyed by the signed text, so a hash re-written in another
         // letter case is the same link.
-        self.policy.accept(timestamp, signed.as_bytes(), now)?;
-        Ok(VerifiedHash { signed: signed.into_owned(), timestamp })
+        self.policy.check_time(timestamp, now)?;
+        let until = self.policy.replay_until_issued(timestamp, None);
+        let verified = self.policy.verified((), signed.as_bytes(), until, now);
+        Ok(verified.map(|()| VerifiedHash { signed: signed.into_owned(), timestamp }))
     }
 }
 
@@ -298,7 +308,7 @@ impl LoginVerifier for HashVerifier {
     type Error = Error;
 
     /// [`verify`](HashVerifier::verify) of the raw query (or POST body).
-    fn verify_login(&self, received: &str, now: UnixTime) -> Result<VerifiedHash, Error> {
+    fn verify_login(&self, received: &str, now: UnixTime) -> Result<Verified<VerifiedHash>, Error> {
         self.verify(received, now)
     }
 }

@@ -1,5 +1,6 @@
 //! Tests of the hash verifier: order of checks, names, single use, redaction.
 
+use partner_core::replay::AcceptVerified;
 use super::*;
 use std::sync::Arc;
 
@@ -41,12 +42,12 @@ fn verify_order_and_kinds() {
     let v = verifier().allow_params(["x"]);
     let now = UnixTime::from_secs(1000);
     let good = s.signed_query(&[("accountid", "a1"), ("x", "1 2")], now).unwrap();
-    assert_eq!(v.verify(&good, now).unwrap().get("x").as_deref(), Some("1 2"));
+    assert_eq!(v.verify(&good, now).accepted().unwrap().get("x").as_deref(), Some("1 2"));
     // The hash may be anywhere.
     let (q, h) = good.split_once("&hash=").unwrap();
     let moved = format!("hash={h}&{q}");
-    assert!(v.verify(&moved, now).is_ok());
-    let kind = |q: &str| v.verify(q, now).unwrap_err().error_kind();
+    assert!(v.verify(&moved, now).accepted().is_ok());
+    let kind = |q: &str| v.verify(q, now).accepted().unwrap_err().error_kind();
     assert_eq!(kind(q), ErrorKind::Malformed);
     assert_eq!(kind(&format!("{good}&hash={h}")), ErrorKind::Malformed);
     assert_eq!(kind(&format!("timestamp=1000&hash={h}")), ErrorKind::Malformed);
@@ -54,11 +55,11 @@ fn verify_order_and_kinds() {
     assert_eq!(kind(&format!("accountid=1&timestamp=soon&hash={h}")), ErrorKind::Malformed);
     assert_eq!(kind(&format!("{q}&hash=abc")), ErrorKind::BadSignature);
     assert_eq!(kind(&good.replace("x=1", "x=9")), ErrorKind::BadSignature);
-    assert!(v.verify(&format!("{q}&hash={}", h.to_uppercase()), now).is_ok());
+    assert!(v.verify(&format!("{q}&hash={}", h.to_uppercase()), now).accepted().is_ok());
     let late = UnixTime::from_secs(1301);
-    assert_eq!(v.verify(&good, late), Err(Error::Core(CoreError::Expired)));
+    assert_eq!(v.verify(&good, late).accepted(), Err(Error::Core(CoreError::Expired)));
     let early = UnixTime::from_secs(939);
-    assert_eq!(v.verify(&good, early), Err(Error::Core(CoreError::NotYetValid)));
+    assert_eq!(v.verify(&good, early).accepted(), Err(Error::Core(CoreError::NotYetValid)));
 }
 
 // A correctly signed link that carries a credential: the hub must not
@@ -70,13 +71,13 @@ fn undeclared_names_are_refused_before_the_hash() {
     for name in ["apikey", "access_key", "pwd", "session", "x", "", "Plan", "%61pikey"] {
         let query = format!("accountid=1&{name}=secret&timestamp=1000");
         let signed = format!("{query}&hash={}", raw_signer.hash(&query));
-        let err = verifier().verify(&signed, now).unwrap_err();
+        let err = verifier().verify(&signed, now).accepted().unwrap_err();
         assert!(matches!(err, Error::UndeclaredParameter), "{name}: {err:?}");
         assert_eq!(err.error_kind(), ErrorKind::UnsafeInput);
         // Before the hash: a wrong hash is still unsafe-input.
         let forged = format!("{query}&hash={}", "0".repeat(64));
         assert!(
-            matches!(verifier().verify(&forged, now), Err(Error::UndeclaredParameter)),
+            matches!(verifier().verify(&forged, now).accepted(), Err(Error::UndeclaredParameter)),
             "{name}"
         );
     }
@@ -84,9 +85,9 @@ fn undeclared_names_are_refused_before_the_hash() {
     let query = "accountid=1&%61pikey=v&plan=pro&timestamp=1000";
     let signed = format!("{query}&hash={}", raw_signer.hash(query));
     let v = verifier().allow_params(["apikey", "plan"]);
-    assert_eq!(v.verify(&signed, now).unwrap().get("apikey").as_deref(), Some("v"));
+    assert_eq!(v.verify(&signed, now).accepted().unwrap().get("apikey").as_deref(), Some("v"));
     assert_eq!(
-        verifier().verify("apikey=1&hash=00", now).unwrap_err().error_kind(),
+        verifier().verify("apikey=1&hash=00", now).accepted().unwrap_err().error_kind(),
         ErrorKind::Malformed
     );
 }
@@ -97,10 +98,10 @@ fn replay_guard_refuses_second_use_only_after_success() {
     let v = verifier().with_policy(crate::default_policy().with_replay_guard(guard.clone()));
     let now = UnixTime::from_secs(5000);
     let q = signer().signed_query(&[("accountid", "1")], now).unwrap();
-    assert_eq!(v.verify(&q, UnixTime::from_secs(9999)), Err(Error::Core(CoreError::Expired)));
+    assert_eq!(v.verify(&q, UnixTime::from_secs(9999)).accepted(), Err(Error::Core(CoreError::Expired)));
     assert!(guard.is_empty());
-    assert!(v.verify(&q, now).is_ok());
-    assert_eq!(v.verify(&q, now), Err(Error::Core(CoreError::Replayed)));
+    assert!(v.verify(&q, now).accepted().is_ok());
+    assert_eq!(v.verify(&q, now).accepted(), Err(Error::Core(CoreError::Replayed)));
 }
 
 #[test]
@@ -115,7 +116,7 @@ fn debug_shows_identity_values_only() {
         .unwrap();
     let pairs: Vec<(&str, &str)> = params.pairs().collect();
     let q = signer().allow_params(["plan", "session"]).signed_query(&pairs, now).unwrap();
-    let v = verifier().allow_params(["plan", "session"]).verify(&q, now).unwrap();
+    let v = verifier().allow_params(["plan", "session"]).verify(&q, now).accepted().unwrap();
     let text = format!("{v:?}");
     assert_eq!(
         text,
@@ -129,8 +130,8 @@ fn is_a_login_verifier() {
     use partner_core::LoginVerifier as _;
     let now = UnixTime::from_secs(1000);
     let q = signer().signed_query(&[("accountid", "a-1")], now).unwrap();
-    assert_eq!(verifier().verify_login(&q, now).unwrap().account_id(), "a-1");
-    let late = verifier().verify_login(&q, UnixTime::from_secs(1301)).unwrap_err();
+    assert_eq!(verifier().verify_login(&q, now).accepted().unwrap().account_id(), "a-1");
+    let late = verifier().verify_login(&q, UnixTime::from_secs(1301)).accepted().unwrap_err();
     assert_eq!(late.error_kind(), ErrorKind::Expired);
 }
 
@@ -140,7 +141,7 @@ fn timestamps_parse_as_unix_seconds_only() {
     for bad in ["+1000", " 1000", "1e3", "1000.0", "", "-", "99999999999999999999"] {
         let query = format!("accountid=1&timestamp={bad}");
         let signed = format!("{query}&hash={}", signer().hash(&query));
-        let err = verifier().verify(&signed, now).unwrap_err();
+        let err = verifier().verify(&signed, now).accepted().unwrap_err();
         assert_eq!(err.error_kind(), ErrorKind::Malformed, "{bad:?}");
     }
 }

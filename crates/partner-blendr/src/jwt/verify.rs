@@ -5,7 +5,9 @@ use std::fmt;
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use partner_core::encoding::{base64url_decode, base64url_decode_into};
-use partner_core::{AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, trace};
+use partner_core::{
+    AcceptancePolicy, Error as CoreError, LoginVerifier, Secret, UnixTime, Verified, trace,
+};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -90,8 +92,9 @@ impl VerifiedJwt {
 ///    [`default_policy`]: 300 s of age, 60 s of skew): `now - iat > max_age`
 ///    or `now > exp` is `expired`; `iat - now > max_skew` or
 ///    `nbf - now > max_skew` is `not-yet-valid`;
-/// 5. single use, when the policy has a replay guard (until `iat + max_age`,
-///    or `exp` when sooner).
+/// 5. single use, when the policy has a replay guard or store (until
+///    `iat + max_age`, or `exp` when sooner): recorded when the returned
+///    [`Verified`] is consumed.
 ///
 /// Each outcome is reported with [`partner_core::trace::verification`]
 /// (handoff `"sso-jwt"`). It implements [`LoginVerifier`] on the token.
@@ -101,7 +104,7 @@ impl VerifiedJwt {
 ///
 /// // Made with PyJWT 2.x.
 /// let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhY2NvdW50aWQiOjEyMywiYWNjb3VudG5hbWUiOiJBQ01FIiwidXNlcmlkIjoiNDU2IiwiaWF0IjoxNjk5OTk5OTk1LCJhcGlfa2V5IjoiYWJjZGUxMjM0NSJ9.TjfiPxvx2DUOJ6MIoA9-HX0L-Kd5wBIRV04PZJb_Xao";
-/// let v = JwtVerifier::new("saaspartner_api_key")?.verify(token, UnixTime::from_secs(1_700_000_000))?;
+/// let v = JwtVerifier::new("saaspartner_api_key")?.verify(token, UnixTime::from_secs(1_700_000_000))?.accept()?;
 /// assert_eq!((v.account_id.as_str(), v.claims()["api_key"].as_str()), ("123", Some("abcde12345")));
 /// assert!(format!("{v:?}").contains("api_key") && !format!("{v:?}").contains("abcde12345"));
 /// assert!(JwtVerifier::new("").is_err());
@@ -366,8 +369,12 @@ impl JwtVerifier {
         &self.policy
     }
 
-    /// Verifies `token` at `now`.
-    pub fn verify(&self, token: &str, now: UnixTime) -> Result<VerifiedJwt, Error> {
+    /// Verifies `token` at `now`: the shape, the signature and the times.
+    /// The token is handed out by consuming the result
+    /// ([`Verified::consume`]`.await`, or [`Verified::accept`] with an
+    /// in-memory guard or no single use), which records it as used when
+    /// the policy has single use.
+    pub fn verify(&self, token: &str, now: UnixTime) -> Result<Verified<VerifiedJwt>, Error> {
         trace::verification(PROVIDER, "sso-jwt", self.check(token, now))
     }
 
@@ -379,7 +386,7 @@ impl JwtVerifier {
     /// common path reads the header (without decoding it when it is one of
     /// the [`COMMON_HS256_HEADERS`]), lets `jsonwebtoken` check and decode,
     /// then reads the claims in one pass over them.
-    fn check(&self, token: &str, now: UnixTime) -> Result<VerifiedJwt, Error> {
+    fn check(&self, token: &str, now: UnixTime) -> Result<Verified<VerifiedJwt>, Error> {
         // 1. Shape: the header is the text before the first dot, the
         // signature the text after the last one.
         let bytes = token.as_bytes();
@@ -464,13 +471,16 @@ impl JwtVerifier {
             partner_core::clock::check_not_before(nbf, now, self.policy.window().max_skew)?;
         }
 
-        // 5. Single use, keyed by the signature's bytes (which, the token
-        // being valid, are 32 bytes of strict base64url).
-        if self.policy.is_single_use() {
-            let signature = signature_bytes(signature_b64).ok_or(CoreError::BadSignature)?;
-            self.policy.record_use(&signature, issued_at, expires, now)?;
+        // 5. Single use (recorded when the result is consumed), keyed by
+        // the signature's bytes (which, the token being valid, are 32 bytes
+        // of strict base64url).
+        let value = VerifiedJwt { claims, account_id, issued_at };
+        if !self.policy.is_single_use() {
+            return Ok(self.policy.verified(value, &[], issued_at, now));
         }
-        Ok(VerifiedJwt { claims, account_id, issued_at })
+        let signature = signature_bytes(signature_b64).ok_or(CoreError::BadSignature)?;
+        let until = self.policy.replay_until_issued(issued_at, expires);
+        Ok(self.policy.verified(value, &signature, until, now))
     }
 }
 
@@ -486,7 +496,7 @@ impl LoginVerifier for JwtVerifier {
     type Error = Error;
 
     /// [`verify`](JwtVerifier::verify) of the token (the `jwt` parameter).
-    fn verify_login(&self, received: &str, now: UnixTime) -> Result<VerifiedJwt, Error> {
+    fn verify_login(&self, received: &str, now: UnixTime) -> Result<Verified<VerifiedJwt>, Error> {
         self.verify(received, now)
     }
 }

@@ -1,5 +1,6 @@
 //! Tests of the JWT verifier: algorithm, shape, claims, time, single use.
 
+use partner_core::replay::AcceptVerified;
 use std::sync::Arc;
 
 use super::*;
@@ -30,12 +31,12 @@ fn forge(header: &str, payload: &str, key: &str) -> String {
 #[test]
 fn verifies_a_pyjwt_token() {
     let now = UnixTime::from_secs(1_700_000_000);
-    let v = verifier().verify(PYJWT, now).unwrap();
+    let v = verifier().verify(PYJWT, now).accepted().unwrap();
     assert_eq!(v.account_id, "123");
     assert_eq!(v.claims()["api_key"], "abcde12345");
     assert_eq!(v.issued_at.as_secs(), 1_699_999_995);
     let other = JwtVerifier::new("other").unwrap();
-    assert_eq!(other.verify(PYJWT, now).unwrap_err().error_kind(), ErrorKind::BadSignature);
+    assert_eq!(other.verify(PYJWT, now).accepted().unwrap_err().error_kind(), ErrorKind::BadSignature);
 }
 
 #[test]
@@ -48,9 +49,9 @@ fn empty_keys_are_refused() {
 fn algorithm_and_shape_rules() {
     let v = verifier();
     let now = UnixTime::from_secs(1000);
-    let kind = |t: &str| v.verify(t, now).unwrap_err().error_kind();
+    let kind = |t: &str| v.verify(t, now).accepted().unwrap_err().error_kind();
     let ok_payload = r#"{"accountid":"a","iat":1000}"#;
-    assert!(v.verify(&forge(HEADER, ok_payload, KEY), now).is_ok());
+    assert!(v.verify(&forge(HEADER, ok_payload, KEY), now).accepted().is_ok());
     for alg in ["none", "HS512", "HS384", "RS256", "hs256", "HS256 "] {
         let header = format!(r#"{{"alg":"{alg}"}}"#);
         assert_eq!(kind(&forge(&header, ok_payload, KEY)), ErrorKind::BadSignature, "{alg}");
@@ -86,7 +87,7 @@ fn algorithm_and_shape_rules() {
     assert_eq!(kind(&forge(HEADER, "not json", "wrong")), ErrorKind::BadSignature);
     // Nested account and fractional iat.
     let nested = r#"{"account":{"external_id":7},"iat":1000.9}"#;
-    assert_eq!(v.verify(&forge(HEADER, nested, KEY), now).unwrap().account_id, "7");
+    assert_eq!(v.verify(&forge(HEADER, nested, KEY), now).accepted().unwrap().account_id, "7");
 }
 
 // RFC 7515 section 4.1.11: a recipient that does not understand a
@@ -102,7 +103,7 @@ fn critical_header_extensions_are_refused() {
         r#"{"alg":"HS256","crit":[]}"#,
         r#"{"alg":"HS256","crit":"x"}"#,
     ] {
-        let err = v.verify(&forge(header, payload, KEY), now).unwrap_err();
+        let err = v.verify(&forge(header, payload, KEY), now).accepted().unwrap_err();
         assert_eq!(err, Error::UnsupportedCriticalHeader, "{header}");
         assert_eq!(err.error_kind(), ErrorKind::BadSignature);
     }
@@ -119,19 +120,19 @@ fn a_lone_surrogate_is_malformed_not_an_empty_claim_set() {
         r#"{"accountid":"a","iat":1000,"\udfff":1}"#,
         r#"{"accountid":"a\ud800b","iat":1000}"#,
     ] {
-        let err = v.verify(&forge(HEADER, payload, KEY), now).unwrap_err();
+        let err = v.verify(&forge(HEADER, payload, KEY), now).accepted().unwrap_err();
         assert_eq!(err.error_kind(), ErrorKind::Malformed, "{payload}");
     }
     // A surrogate pair is fine.
     let pair = r#"{"accountid":"a","iat":1000,"name":"\ud83d\ude00"}"#;
-    assert_eq!(v.verify(&forge(HEADER, pair, KEY), now).unwrap().claims()["name"], "😀");
+    assert_eq!(v.verify(&forge(HEADER, pair, KEY), now).accepted().unwrap().claims()["name"], "😀");
 }
 
 #[test]
 fn time_rules() {
     let v = verifier();
     let kind = |payload: &str, now: i64| {
-        v.verify(&forge(HEADER, payload, KEY), UnixTime::from_secs(now))
+        v.verify(&forge(HEADER, payload, KEY), UnixTime::from_secs(now)).accepted()
             .map(|_| ())
             .map_err(|e| e.error_kind())
     };
@@ -150,7 +151,7 @@ fn time_rules() {
     // Bad signature beats expiry.
     let stale = forge(HEADER, r#"{"accountid":1,"iat":1}"#, "wrong");
     assert_eq!(
-        v.verify(&stale, UnixTime::from_secs(99_999)).unwrap_err().error_kind(),
+        v.verify(&stale, UnixTime::from_secs(99_999)).accepted().unwrap_err().error_kind(),
         ErrorKind::BadSignature
     );
 }
@@ -161,8 +162,8 @@ fn replay_guard_refuses_second_use() {
     let v = verifier().with_policy(default_policy().with_replay_guard(guard));
     let now = UnixTime::from_secs(1000);
     let token = JwtSigner::new(KEY).unwrap().sign(&JwtClaims::flat("a"), now).unwrap();
-    assert!(v.verify(&token, now).is_ok());
-    assert_eq!(v.verify(&token, now), Err(Error::Core(CoreError::Replayed)));
+    assert!(v.verify(&token, now).accepted().is_ok());
+    assert_eq!(v.verify(&token, now).accepted(), Err(Error::Core(CoreError::Replayed)));
 }
 
 #[test]
@@ -173,7 +174,7 @@ fn debug_shows_identity_claims_only() {
         .credential("api_key", "cust-s3cr3t")
         .claim("datasource", serde_json::json!({"token": "t0k3n"}));
     let token = JwtSigner::new(KEY).unwrap().sign(&claims, now).unwrap();
-    let v = verifier().verify(&token, now).unwrap();
+    let v = verifier().verify(&token, now).accepted().unwrap();
     let text = format!("{v:?}");
     assert_eq!(
         text,
@@ -187,14 +188,14 @@ fn is_a_login_verifier_and_takes_a_policy() {
     use partner_core::{Freshness, LoginVerifier as _};
     use std::time::Duration;
     let token = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
-    assert_eq!(verifier().verify_login(&token, UnixTime::from_secs(1000)).unwrap().account_id, "a");
+    assert_eq!(verifier().verify_login(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id, "a");
     let short =
         AcceptancePolicy::new(Freshness::new(Duration::from_secs(10), Duration::from_secs(1)));
     let v = verifier().with_policy(short);
-    assert!(v.verify(&token, UnixTime::from_secs(1010)).is_ok());
-    assert_eq!(v.verify(&token, UnixTime::from_secs(1011)), Err(Error::Core(CoreError::Expired)));
+    assert!(v.verify(&token, UnixTime::from_secs(1010)).accepted().is_ok());
+    assert_eq!(v.verify(&token, UnixTime::from_secs(1011)).accepted(), Err(Error::Core(CoreError::Expired)));
     assert_eq!(
-        v.verify(&token, UnixTime::from_secs(998)),
+        v.verify(&token, UnixTime::from_secs(998)).accepted(),
         Err(Error::Core(CoreError::NotYetValid))
     );
     assert!(!v.policy().is_single_use());
@@ -205,7 +206,7 @@ fn is_a_login_verifier_and_takes_a_policy() {
 fn a_header_that_is_not_json_keeps_the_json_error() {
     use std::error::Error as _;
     let err =
-        verifier().verify(&forge("{not json", "{}", KEY), UnixTime::from_secs(1)).unwrap_err();
+        verifier().verify(&forge("{not json", "{}", KEY), UnixTime::from_secs(1)).accepted().unwrap_err();
     assert!(matches!(err, Error::Core(CoreError::Json { what: "jwt header", .. })), "{err:?}");
     assert!(err.source().is_some());
 }
@@ -253,7 +254,7 @@ fn numeric_account_ids_are_text() {
         ("0", "0"),
     ] {
         let token = forge(HEADER, &format!(r#"{{"accountid":{id},"iat":1000}}"#), KEY);
-        assert_eq!(verifier().verify(&token, UnixTime::from_secs(1000)).unwrap().account_id, text);
+        assert_eq!(verifier().verify(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id, text);
     }
 }
 
@@ -263,16 +264,16 @@ fn numeric_account_ids_are_text() {
 fn shape_outranks_algorithm_and_signature() {
     let v = verifier();
     let now = UnixTime::from_secs(1000);
-    let kind = |t: &str| v.verify(t, now).unwrap_err().error_kind();
+    let kind = |t: &str| v.verify(t, now).accepted().unwrap_err().error_kind();
     let payload = base64url_encode(r#"{"accountid":"a","iat":1000}"#);
     let good = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
     let (head, signature) = (good.split('.').next().unwrap(), good.rsplit('.').next().unwrap());
     // Four parts around a readable HS256 header: malformed, not a bad signature.
     let three_parts = Err(Error::Core(CoreError::Malformed("a jwt has three parts")));
-    assert_eq!(v.verify(&format!("{head}.{payload}.{payload}.{signature}"), now), three_parts);
-    assert_eq!(v.verify(&format!("{head}.{payload}..{signature}"), now), three_parts);
-    assert_eq!(v.verify(&format!("{head}.{payload}.{signature}.{signature}"), now), three_parts);
-    assert_eq!(v.verify(&format!("e30.{payload}.x.{signature}"), now), three_parts);
+    assert_eq!(v.verify(&format!("{head}.{payload}.{payload}.{signature}"), now).accepted(), three_parts);
+    assert_eq!(v.verify(&format!("{head}.{payload}..{signature}"), now).accepted(), three_parts);
+    assert_eq!(v.verify(&format!("{head}.{payload}.{signature}.{signature}"), now).accepted(), three_parts);
+    assert_eq!(v.verify(&format!("e30.{payload}.x.{signature}"), now).accepted(), three_parts);
     // Three parts with an empty payload: a shape like any other.
     assert_eq!(kind(&format!("{head}..{signature}")), ErrorKind::BadSignature);
     // ... and around any header.
@@ -287,7 +288,7 @@ fn shape_outranks_algorithm_and_signature() {
     assert_eq!(kind(&format!("{none}.{payload}.{signature}")), ErrorKind::BadSignature);
     let crit = base64url_encode(r#"{"alg":"HS256","crit":[]}"#);
     assert_eq!(
-        v.verify(&format!("{crit}.{payload}.{signature}"), now),
+        v.verify(&format!("{crit}.{payload}.{signature}"), now).accepted(),
         Err(Error::UnsupportedCriticalHeader)
     );
     // A signature that is not 32 bytes of base64url, under a good header
@@ -306,9 +307,9 @@ fn single_use_is_keyed_by_the_signature() {
     let now = UnixTime::from_secs(1000);
     let a = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
     let b = forge(HEADER, r#"{"accountid":"a","iat":1000,"x":1}"#, KEY);
-    assert!(v.verify(&a, now).is_ok() && v.verify(&b, now).is_ok());
+    assert!(v.verify(&a, now).accepted().is_ok() && v.verify(&b, now).accepted().is_ok());
     assert_eq!(guard.len(), 2);
-    assert_eq!(v.verify(&a, now), Err(Error::Core(CoreError::Replayed)));
+    assert_eq!(v.verify(&a, now).accepted(), Err(Error::Core(CoreError::Replayed)));
     // Without a guard, nothing is recorded and a token verifies again.
-    assert!(verifier().verify(&a, now).is_ok() && verifier().verify(&a, now).is_ok());
+    assert!(verifier().verify(&a, now).accepted().is_ok() && verifier().verify(&a, now).accepted().is_ok());
 }
