@@ -137,7 +137,7 @@ fn spans_and_events_name_calls_and_outcomes_and_carry_no_secret() {
         let signer = partner_teapplix::LaunchSigner::new(TEAPPLIX_KEY).unwrap();
         let url = signer.launch_url_for(&obtained, now).unwrap();
         let verifier = partner_teapplix::LaunchVerifier::new(TEAPPLIX_KEY).unwrap();
-        verifier.verify(url.as_str(), now).unwrap();
+        verifier.verify(url.as_str(), now).unwrap().accept().unwrap();
         let other = partner_teapplix::LaunchVerifier::new("another key").unwrap();
         assert!(other.verify(url.as_str(), now).is_err());
         fake.shutdown().await;

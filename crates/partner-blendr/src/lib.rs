@@ -31,6 +31,6 @@ pub const PROVIDER: &str = "blendr";
 /// The `partner-core` items this crate's API uses.
 pub use partner_core::{
     AcceptancePolicy, BaseUrl, Clock, ErrorKind, FixedClock, Freshness, HasErrorKind,
-    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret, Verified,
-    SignedUrl, Sleeper, SystemClock, UnixTime,
+    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret,
+    SignedUrl, Sleeper, SystemClock, UnixTime, Verified,
 };

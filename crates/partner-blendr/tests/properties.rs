@@ -6,7 +6,6 @@
 //! valid input directly: no filter or `prop_assume`, so no rejections.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use partner_core::replay::AcceptVerified;
 use partner_blendr::oauth::{BLENDR_CALLBACK, SilentFlow};
 use partner_blendr::{
     Error, ErrorKind, Guid, HasErrorKind, HashLinkSigner, HashVerifier, Hub, JwtClaims, JwtSigner,
@@ -14,6 +13,7 @@ use partner_blendr::{
 };
 use partner_core::crypto::hmac_sha256;
 use partner_core::encoding::base64url_encode;
+use partner_core::replay::AcceptVerified;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -87,8 +87,9 @@ impl Suite for ConformanceSuite {
                     .allow_missing_expiry(input.opt_bool("allow_missing_expiry")?.unwrap_or(false))
                     .with_policy(policy);
                 let now = UnixTime::from_secs(input.int("now")?);
-                let id =
-                    verifier.verify(input.str("multipass")?, input.opt_str("signature")?, now)?.accept()?;
+                let id = verifier
+                    .verify(input.str("multipass")?, input.opt_str("signature")?, now)?
+                    .accept()?;
                 Ok(Output::from_iter([("payload".to_owned(), Value::Object(id.into_payload()))]))
             }
             "link-redirect" => {

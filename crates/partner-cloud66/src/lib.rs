@@ -32,8 +32,8 @@ pub use oauth::{AuthorizeRequest, DEFAULT_BASE_URL, OAuthState, Scope, ScopeSet}
 /// The `partner-core` items this crate's API uses.
 pub use partner_core::{
     AcceptancePolicy, BaseUrl, Clock, ErrorKind, FixedClock, Freshness, HasErrorKind,
-    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret, Verified,
-    SystemClock, UnixTime,
+    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret,
+    SystemClock, UnixTime, Verified,
 };
 
 /// The `partner-core` client items this crate's builders take.

@@ -156,12 +156,14 @@ async fn sso_signin_callback_verified_identity_and_single_use() {
     let verifier = MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap())
         .with_policy(default_policy().with_replay_guard(Arc::new(InMemoryReplayGuard::new(1_000))));
     let now = clock.unix_time();
-    let id = verifier.verify(&params["multipass"], Some(&params["signature"]), now).accepted().unwrap();
+    let id =
+        verifier.verify(&params["multipass"], Some(&params["signature"]), now).accepted().unwrap();
     assert_eq!((id.email(), id.name()), (Some("jon@smith.com"), Some("Jon Smith")));
     assert_eq!(id.expires_at, Some(now.saturating_add(Duration::from_secs(60))));
     assert_eq!(
         verifier
-            .verify(&params["multipass"], Some(&params["signature"]), now).accepted()
+            .verify(&params["multipass"], Some(&params["signature"]), now)
+            .accepted()
             .unwrap_err()
             .error_kind(),
         ErrorKind::Replayed
@@ -174,7 +176,8 @@ async fn sso_signin_callback_verified_identity_and_single_use() {
     clock.advance(Duration::from_secs(91));
     assert_eq!(
         verifier
-            .verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time()).accepted()
+            .verify(&q2["multipass"], Some(&q2["signature"]), clock.unix_time())
+            .accepted()
             .unwrap_err()
             .error_kind(),
         ErrorKind::Expired

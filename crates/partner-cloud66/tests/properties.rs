@@ -1,12 +1,12 @@
 //! Property tests of the multipass and the link redirect.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use partner_core::replay::AcceptVerified;
 use partner_cloud66::multipass::default_policy;
 use partner_cloud66::{
     Error, ErrorKind, HasErrorKind, InMemoryReplayGuard, LinkRedirectVerifier, MultipassKeys,
     MultipassSigner, MultipassVerifier, UnixTime,
 };
+use partner_core::replay::AcceptVerified;
 use proptest::prelude::*;
 
 fn uid() -> impl Strategy<Value = String> {

@@ -79,7 +79,8 @@ impl Suite for ConformanceSuite {
                 let max_age = secs(input, "max_age_secs", DEFAULT_MAX_AGE)?;
                 let max_skew = secs(input, "max_skew_secs", DEFAULT_MAX_SKEW)?;
                 let policy = AcceptancePolicy::new(Freshness::new(max_age, max_skew));
-                let launch = LaunchVerifier::new(key)?.with_policy(policy).verify(url, now)?.accept()?;
+                let launch =
+                    LaunchVerifier::new(key)?.with_policy(policy).verify(url, now)?.accept()?;
                 Ok(Output::from_iter([
                     ("client_vhost".to_owned(), json!(launch.client_vhost.as_str())),
                     (

@@ -30,6 +30,6 @@ pub use partner_core::http::{HttpSettings, RetryPolicy, reqwest};
 /// depend on `partner-core` yourself.
 pub use partner_core::{
     AcceptancePolicy, BaseUrl, Clock, ErrorKind, FixedClock, Freshness, HasErrorKind,
-    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret, Verified,
-    SignedUrl, Sleeper, SystemClock, UnixTime,
+    InMemoryReplayGuard, LoginLinkIssuer, LoginVerifier, ProviderRejection, ReplayGuard, Secret,
+    SignedUrl, Sleeper, SystemClock, UnixTime, Verified,
 };

@@ -1,8 +1,8 @@
 //! Property tests of the launch URL: round trips and no panics.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::time::Duration;
 use partner_core::replay::AcceptVerified;
+use std::time::Duration;
 
 use partner_teapplix::{
     AcceptancePolicy, ClientVhost, ErrorKind, Freshness, HasErrorKind, LaunchSigner,

@@ -1,10 +1,10 @@
 //! The hub's SSO pages: verify a handoff, create the account, log in.
 
-use partner_core::replay::AcceptVerified;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use partner_core::encoding::{html_escape, raw_pairs};
+use partner_core::replay::AcceptVerified;
 use partner_core::{ErrorKind, HasErrorKind};
 use serde_json::Value;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Tests of the hash verifier: order of checks, names, single use, redaction.
 
-use partner_core::replay::AcceptVerified;
 use super::*;
+use partner_core::replay::AcceptVerified;
 use std::sync::Arc;
 
 use crate::{HashLinkSigner, SsoParams};
@@ -98,7 +98,10 @@ fn replay_guard_refuses_second_use_only_after_success() {
     let v = verifier().with_policy(crate::default_policy().with_replay_guard(guard.clone()));
     let now = UnixTime::from_secs(5000);
     let q = signer().signed_query(&[("accountid", "1")], now).unwrap();
-    assert_eq!(v.verify(&q, UnixTime::from_secs(9999)).accepted(), Err(Error::Core(CoreError::Expired)));
+    assert_eq!(
+        v.verify(&q, UnixTime::from_secs(9999)).accepted(),
+        Err(Error::Core(CoreError::Expired))
+    );
     assert!(guard.is_empty());
     assert!(v.verify(&q, now).accepted().is_ok());
     assert_eq!(v.verify(&q, now).accepted(), Err(Error::Core(CoreError::Replayed)));

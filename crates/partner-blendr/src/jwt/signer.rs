@@ -167,14 +167,24 @@ mod tests {
             .claim("exp", json!(2))
             .expires_in(Duration::from_secs(60));
         let t = s.sign(&claims, UnixTime::from_secs(500)).unwrap();
-        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(500)).unwrap().accept().unwrap();
+        let v = JwtVerifier::new(KEY)
+            .unwrap()
+            .verify(&t, UnixTime::from_secs(500))
+            .unwrap()
+            .accept()
+            .unwrap();
         assert_eq!(
             (v.claims()["iat"].as_i64(), v.claims()["exp"].as_i64()),
             (Some(500), Some(560))
         );
         // No exp unless asked.
         let t = s.sign(&JwtClaims::flat("a"), UnixTime::from_secs(500)).unwrap();
-        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(500)).unwrap().accept().unwrap();
+        let v = JwtVerifier::new(KEY)
+            .unwrap()
+            .verify(&t, UnixTime::from_secs(500))
+            .unwrap()
+            .accept()
+            .unwrap();
         assert!(v.claim("exp").is_none());
         assert!(
             !format!("{:?}", JwtClaims::flat(1).credential("api_key", "sekrit")).contains("sekrit")
@@ -192,7 +202,12 @@ mod tests {
         assert_eq!(s.sign_map(&claims).unwrap_err().error_kind(), ErrorKind::Malformed);
         claims.insert("iat".into(), json!(10));
         let t = s.sign_map(&claims).unwrap();
-        let v = JwtVerifier::new(KEY).unwrap().verify(&t, UnixTime::from_secs(10)).unwrap().accept().unwrap();
+        let v = JwtVerifier::new(KEY)
+            .unwrap()
+            .verify(&t, UnixTime::from_secs(10))
+            .unwrap()
+            .accept()
+            .unwrap();
         assert_eq!(v.claims(), &claims);
     }
 
@@ -207,6 +222,9 @@ mod tests {
         let issued = s.issue_link(&request, now).unwrap();
         assert_eq!(issued.as_str(), s.link(&hub, &page, &claims, now).unwrap().as_str());
         let token = issued.as_str().split_once("?jwt=").unwrap().1;
-        assert_eq!(JwtVerifier::new(KEY).unwrap().verify(token, now).unwrap().accept().unwrap().account_id, "a");
+        assert_eq!(
+            JwtVerifier::new(KEY).unwrap().verify(token, now).unwrap().accept().unwrap().account_id,
+            "a"
+        );
     }
 }

@@ -36,7 +36,10 @@ fn verifies_a_pyjwt_token() {
     assert_eq!(v.claims()["api_key"], "abcde12345");
     assert_eq!(v.issued_at.as_secs(), 1_699_999_995);
     let other = JwtVerifier::new("other").unwrap();
-    assert_eq!(other.verify(PYJWT, now).accepted().unwrap_err().error_kind(), ErrorKind::BadSignature);
+    assert_eq!(
+        other.verify(PYJWT, now).accepted().unwrap_err().error_kind(),
+        ErrorKind::BadSignature
+    );
 }
 
 #[test]
@@ -132,7 +135,8 @@ fn a_lone_surrogate_is_malformed_not_an_empty_claim_set() {
 fn time_rules() {
     let v = verifier();
     let kind = |payload: &str, now: i64| {
-        v.verify(&forge(HEADER, payload, KEY), UnixTime::from_secs(now)).accepted()
+        v.verify(&forge(HEADER, payload, KEY), UnixTime::from_secs(now))
+            .accepted()
             .map(|_| ())
             .map_err(|e| e.error_kind())
     };
@@ -188,12 +192,18 @@ fn is_a_login_verifier_and_takes_a_policy() {
     use partner_core::{Freshness, LoginVerifier as _};
     use std::time::Duration;
     let token = forge(HEADER, r#"{"accountid":"a","iat":1000}"#, KEY);
-    assert_eq!(verifier().verify_login(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id, "a");
+    assert_eq!(
+        verifier().verify_login(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id,
+        "a"
+    );
     let short =
         AcceptancePolicy::new(Freshness::new(Duration::from_secs(10), Duration::from_secs(1)));
     let v = verifier().with_policy(short);
     assert!(v.verify(&token, UnixTime::from_secs(1010)).accepted().is_ok());
-    assert_eq!(v.verify(&token, UnixTime::from_secs(1011)).accepted(), Err(Error::Core(CoreError::Expired)));
+    assert_eq!(
+        v.verify(&token, UnixTime::from_secs(1011)).accepted(),
+        Err(Error::Core(CoreError::Expired))
+    );
     assert_eq!(
         v.verify(&token, UnixTime::from_secs(998)).accepted(),
         Err(Error::Core(CoreError::NotYetValid))
@@ -205,8 +215,10 @@ fn is_a_login_verifier_and_takes_a_policy() {
 #[test]
 fn a_header_that_is_not_json_keeps_the_json_error() {
     use std::error::Error as _;
-    let err =
-        verifier().verify(&forge("{not json", "{}", KEY), UnixTime::from_secs(1)).accepted().unwrap_err();
+    let err = verifier()
+        .verify(&forge("{not json", "{}", KEY), UnixTime::from_secs(1))
+        .accepted()
+        .unwrap_err();
     assert!(matches!(err, Error::Core(CoreError::Json { what: "jwt header", .. })), "{err:?}");
     assert!(err.source().is_some());
 }
@@ -254,7 +266,10 @@ fn numeric_account_ids_are_text() {
         ("0", "0"),
     ] {
         let token = forge(HEADER, &format!(r#"{{"accountid":{id},"iat":1000}}"#), KEY);
-        assert_eq!(verifier().verify(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id, text);
+        assert_eq!(
+            verifier().verify(&token, UnixTime::from_secs(1000)).accepted().unwrap().account_id,
+            text
+        );
     }
 }
 
@@ -270,9 +285,15 @@ fn shape_outranks_algorithm_and_signature() {
     let (head, signature) = (good.split('.').next().unwrap(), good.rsplit('.').next().unwrap());
     // Four parts around a readable HS256 header: malformed, not a bad signature.
     let three_parts = Err(Error::Core(CoreError::Malformed("a jwt has three parts")));
-    assert_eq!(v.verify(&format!("{head}.{payload}.{payload}.{signature}"), now).accepted(), three_parts);
+    assert_eq!(
+        v.verify(&format!("{head}.{payload}.{payload}.{signature}"), now).accepted(),
+        three_parts
+    );
     assert_eq!(v.verify(&format!("{head}.{payload}..{signature}"), now).accepted(), three_parts);
-    assert_eq!(v.verify(&format!("{head}.{payload}.{signature}.{signature}"), now).accepted(), three_parts);
+    assert_eq!(
+        v.verify(&format!("{head}.{payload}.{signature}.{signature}"), now).accepted(),
+        three_parts
+    );
     assert_eq!(v.verify(&format!("e30.{payload}.x.{signature}"), now).accepted(), three_parts);
     // Three parts with an empty payload: a shape like any other.
     assert_eq!(kind(&format!("{head}..{signature}")), ErrorKind::BadSignature);
@@ -311,5 +332,8 @@ fn single_use_is_keyed_by_the_signature() {
     assert_eq!(guard.len(), 2);
     assert_eq!(v.verify(&a, now).accepted(), Err(Error::Core(CoreError::Replayed)));
     // Without a guard, nothing is recorded and a token verifies again.
-    assert!(verifier().verify(&a, now).accepted().is_ok() && verifier().verify(&a, now).accepted().is_ok());
+    assert!(
+        verifier().verify(&a, now).accepted().is_ok()
+            && verifier().verify(&a, now).accepted().is_ok()
+    );
 }

@@ -1,6 +1,7 @@
 //! The Cloud 66 demo: link arrival, provisioning, multipass sign-in, OAuth2 and API v3.
 
 use partner_core::Clock;
+use partner_core::replay::AcceptVerified;
 use serde_json::Value;
 
 use super::{Recorder, browser, e, query_map};
@@ -91,6 +92,7 @@ pub(super) async fn cloud66(rec: &mut Recorder) -> Result<(), ()> {
                 q.get("signature").map(String::as_str),
                 now,
             )
+            .accepted()
             .map_err(e)?;
         Ok(format!("{} <{}>", id.name().unwrap_or(""), id.email().unwrap_or("")))
     })

@@ -1,4 +1,5 @@
 //! `partner blendr`: the Blendr.io tools.
+use partner_core::replay::AcceptVerified;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -179,6 +180,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                         age, skew,
                     )))
                     .verify(&token, now)
+                    .accepted()
                     .map_err(|e| refused(&e))?;
                 if json {
                     print_json(&json!({"valid": true, "kind": "jwt", "claims": v.claims()}))
@@ -194,6 +196,7 @@ pub fn blendr(cmd: BlendrCommand) -> Result<(), CliError> {
                         age, skew,
                     )))
                     .verify(query, now)
+                    .accepted()
                     .map_err(|e| refused(&e))?;
                 let params: Vec<Value> = v.params().map(|(k, v)| json!([k, v])).collect();
                 if json {

@@ -1,4 +1,5 @@
 //! `partner cloud66`: the Cloud 66 tools.
+use partner_core::replay::AcceptVerified;
 use std::path::PathBuf;
 
 use clap::Subcommand;
@@ -98,6 +99,7 @@ pub fn cloud66(cmd: Cloud66Command) -> Result<(), CliError> {
                 .allow_missing_expiry(allow_missing_expiry);
             let id = verifier
                 .verify(&multipass, signature.as_deref(), now_or(now))
+                .accepted()
                 .map_err(|e| refused(&e))?;
             if json {
                 print_json(&json!({"valid": true, "payload": id.payload()}))

@@ -1,4 +1,5 @@
 //! `partner teapplix`: the Teapplix tools.
+use partner_core::replay::AcceptVerified;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -123,6 +124,7 @@ pub fn teapplix(cmd: TeapplixCommand) -> Result<(), CliError> {
                     partner_teapplix::DEFAULT_MAX_SKEW,
                 )))
                 .verify(&url, now_or(now))
+                .accepted()
                 .map_err(|e| refused(&e))?;
             if json {
                 print_json(

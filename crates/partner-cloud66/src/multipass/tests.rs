@@ -53,7 +53,8 @@ fn encodes_and_decodes_the_public_vector() {
     assert_eq!(enc.multipass, TOKEN);
     assert_eq!(enc.signature.as_deref(), Some(SIG));
     let id = MultipassVerifier::new(keys)
-        .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648)).accepted()
+        .verify(TOKEN, Some(&SIG.to_uppercase()), UnixTime::from_secs(1_432_052_648))
+        .accepted()
         .unwrap();
     assert_eq!(id.name(), Some("Jon Smith"));
     assert_eq!(id.expires_at, Some(UnixTime::from_secs(1_432_052_688)));
@@ -68,7 +69,10 @@ fn signature_is_checked_before_anything_else() {
         v.verify("%%%not base64%%%", Some(SIG), now).accepted(),
         Err(Error::Core(CoreError::BadSignature))
     ));
-    assert!(matches!(v.verify(TOKEN, None, now).accepted(), Err(Error::Core(CoreError::BadSignature))));
+    assert!(matches!(
+        v.verify(TOKEN, None, now).accepted(),
+        Err(Error::Core(CoreError::BadSignature))
+    ));
     assert!(matches!(
         v.verify(TOKEN, Some(&SIG[..63]), now).accepted(),
         Err(Error::Core(CoreError::BadSignature))
@@ -90,12 +94,18 @@ fn decryption_failures_are_one_error() {
     for token in ["AAAA", "AAAAAAAAAAAAAAAAAAAAAA", &TOKEN[..40]] {
         let sig = keys.signature_of(token).unwrap();
         assert!(
-            matches!(v.verify(token, Some(&sig), now).accepted(), Err(Error::Core(CoreError::BadSignature))),
+            matches!(
+                v.verify(token, Some(&sig), now).accepted(),
+                Err(Error::Core(CoreError::BadSignature))
+            ),
             "{token}"
         );
     }
     let sig = keys.signature_of("a*b").unwrap();
-    assert_eq!(v.verify("a*b", Some(&sig), now).accepted().unwrap_err().error_kind(), ErrorKind::Malformed);
+    assert_eq!(
+        v.verify("a*b", Some(&sig), now).accepted().unwrap_err().error_kind(),
+        ErrorKind::Malformed
+    );
 }
 
 #[test]
@@ -106,7 +116,8 @@ fn expiry_rules() {
     let enc = |json: &str| encode(&keys, json.as_bytes());
     let check = |v: &MultipassVerifier, json: &str| {
         let e = enc(json);
-        v.verify(&e.multipass, e.signature.as_deref(), now).accepted()
+        v.verify(&e.multipass, e.signature.as_deref(), now)
+            .accepted()
             .map(|id| id.expires_at)
             .map_err(|e| e.error_kind())
     };
@@ -156,11 +167,19 @@ fn modes_and_schemes_round_trip() {
                     SignatureMode::HmacSha256Hex
                 },
             ));
-        assert!(other.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_err(), "{mode:?}");
+        assert!(
+            other.verify(&e.multipass, e.signature.as_deref(), now).accepted().is_err(),
+            "{mode:?}"
+        );
     }
     let gem = MultipassKeys::cloud66_gem_key(UID, "acme").unwrap();
     let e = encode_identity(&gem, "a@b.co", "A", UnixTime::from_secs(60));
-    assert!(MultipassVerifier::new(gem).verify(&e.multipass, e.signature.as_deref(), now).accepted().is_ok());
+    assert!(
+        MultipassVerifier::new(gem)
+            .verify(&e.multipass, e.signature.as_deref(), now)
+            .accepted()
+            .is_ok()
+    );
     assert!(MultipassKeys::cloud66("short").is_err());
     assert!(MultipassKeys::cloud66("3f7a1c9e5b2d4f6081a2c3e4f50617é").is_err());
 }
@@ -190,7 +209,8 @@ fn entp_failures_after_base64_are_one_answer() {
         br#"{"email":"\ud800","expires":1030}"#,
         br#"{"email":"a@b.co""#,
     ] {
-        answers.push(v.verify(&encode(&keys, plaintext).multipass, None, now).accepted().unwrap_err());
+        answers
+            .push(v.verify(&encode(&keys, plaintext).multipass, None, now).accepted().unwrap_err());
     }
     // Bad padding: flip a bit of the second-to-last block.
     let mut ct = base64_decode_tolerant(&good).unwrap();
@@ -204,9 +224,15 @@ fn entp_failures_after_base64_are_one_answer() {
         assert_eq!(err.to_string(), CoreError::BadSignature.to_string());
     }
     // What stays malformed: text that is not base64, a missing expiry.
-    assert!(matches!(v.verify("a*b", None, now).accepted(), Err(Error::Core(CoreError::Malformed(_)))));
+    assert!(matches!(
+        v.verify("a*b", None, now).accepted(),
+        Err(Error::Core(CoreError::Malformed(_)))
+    ));
     let no_expiry = encode(&keys, br#"{"email":"a@b.co"}"#).multipass;
-    assert!(matches!(v.verify(&no_expiry, None, now).accepted(), Err(Error::Core(CoreError::Malformed(_)))));
+    assert!(matches!(
+        v.verify(&no_expiry, None, now).accepted(),
+        Err(Error::Core(CoreError::Malformed(_)))
+    ));
     assert!(v.verify(&good, None, now).accepted().is_ok());
 }
 
@@ -236,7 +262,10 @@ fn another_spelling_of_a_used_token_is_a_replay() {
     let spaced = format!(" {}\n{} ", &token[..10], &token[10..]);
     for respelled in [format!("{token}="), format!("{token}=="), spaced, standard] {
         assert!(
-            matches!(v.verify(&respelled, None, now).accepted(), Err(Error::Core(CoreError::Replayed))),
+            matches!(
+                v.verify(&respelled, None, now).accepted(),
+                Err(Error::Core(CoreError::Replayed))
+            ),
             "{respelled}"
         );
     }
@@ -275,7 +304,10 @@ fn a_lone_surrogate_is_refused_not_emptied() {
     // Signed: a serde error, kept as the source.
     assert!(matches!(err, Err(Error::Core(CoreError::Json { .. }))), "{err:?}");
     let e = encode(&keys, br#"{"email":"a@b.co","note":"\ud83d\ude00","expires":1030}"#);
-    let id = v.verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000)).accepted().unwrap();
+    let id = v
+        .verify(&e.multipass, e.signature.as_deref(), UnixTime::from_secs(1_000))
+        .accepted()
+        .unwrap();
     assert_eq!(id.payload()["note"], "\u{1f600}");
 }
 
@@ -332,8 +364,14 @@ fn signer_links_and_login_verifier_round_trip() {
     assert_eq!((id.email(), id.name()), (Some("a@b.co"), Some("A")));
     assert_eq!(id.expires_at, Some(now.saturating_add(DEFAULT_LINK_LIFETIME)));
     let query = link.split_once('?').unwrap().1;
-    assert_eq!(v.verify_login(query, now).accepted().unwrap_err().error_kind(), ErrorKind::Replayed);
-    assert_eq!(v.verify_login("x=1", now).accepted().unwrap_err().error_kind(), ErrorKind::Malformed);
+    assert_eq!(
+        v.verify_login(query, now).accepted().unwrap_err().error_kind(),
+        ErrorKind::Replayed
+    );
+    assert_eq!(
+        v.verify_login("x=1", now).accepted().unwrap_err().error_kind(),
+        ErrorKind::Malformed
+    );
     assert_eq!(
         v.verify_login(&format!("{query}&multipass=a"), now).accepted().unwrap_err().error_kind(),
         ErrorKind::Malformed

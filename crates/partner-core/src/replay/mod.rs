@@ -8,9 +8,9 @@ mod verified;
 
 pub use store::{ReplayKey, ReplayStore, StoreFuture};
 use verified::SingleUse;
-pub use verified::{AcceptVerified, Verified};
 #[doc(hidden)]
 pub use verified::block_on_ready;
+pub use verified::{AcceptVerified, Verified};
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -47,12 +47,21 @@ fn verifies_the_shared_vector_and_refuses_tampering() {
     assert_eq!(ok.client_vhost.as_str(), "demo2");
     assert_eq!(ok.access_token.expose_str(), Some("tok 1+2"));
     assert_eq!(ok.ts.as_secs(), 1_699_999_940);
-    assert_eq!(v.verify_login(url, UnixTime::from_secs(1_700_000_000)).accepted().unwrap().ts, ok.ts);
+    assert_eq!(
+        v.verify_login(url, UnixTime::from_secs(1_700_000_000)).accepted().unwrap().ts,
+        ok.ts
+    );
     let upper = url.replace("fe713f6fa874d43e", "FE713F6FA874D43E");
     assert!(v.verify(&upper, UnixTime::from_secs(1_700_000_000)).accepted().is_ok());
     let now = UnixTime::from_secs(1_700_000_000);
-    assert_eq!(kind(v.verify(&url.replace("demo2", "demo3"), now).accepted()), ErrorKind::BadSignature);
-    assert_eq!(kind(v.verify(&url.replace("tok+1", "tok+2"), now).accepted()), ErrorKind::BadSignature);
+    assert_eq!(
+        kind(v.verify(&url.replace("demo2", "demo3"), now).accepted()),
+        ErrorKind::BadSignature
+    );
+    assert_eq!(
+        kind(v.verify(&url.replace("tok+1", "tok+2"), now).accepted()),
+        ErrorKind::BadSignature
+    );
     assert_eq!(
         kind(v.verify(&url.replace("&signature=fe", "&signature=zz"), now).accepted()),
         ErrorKind::BadSignature
@@ -130,7 +139,10 @@ fn time_window_and_replay_come_from_the_policy() {
     let narrow = LaunchVerifier::new(KEY)
         .unwrap()
         .with_policy(AcceptancePolicy::new(Freshness::new(Duration::from_secs(5), Duration::ZERO)));
-    assert_eq!(kind(narrow.verify(url.as_str(), UnixTime::from_secs(10_006)).accepted()), ErrorKind::Expired);
+    assert_eq!(
+        kind(narrow.verify(url.as_str(), UnixTime::from_secs(10_006)).accepted()),
+        ErrorKind::Expired
+    );
     assert_eq!(
         kind(narrow.verify(url.as_str(), UnixTime::from_secs(9_999)).accepted()),
         ErrorKind::NotYetValid
