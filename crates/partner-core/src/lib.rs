@@ -15,6 +15,7 @@ pub mod replay;
 mod secret;
 #[cfg(feature = "loopback-server")]
 pub mod server;
+pub mod shared;
 mod signed_url;
 #[cfg(feature = "token-source")]
 pub mod token;
