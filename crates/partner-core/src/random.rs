@@ -40,3 +40,19 @@ pub fn u64() -> u64 {
     getrandom::fill(&mut buf).expect("the operating system has a random source");
     u64::from_le_bytes(buf)
 }
+
+/// Fills `buf` with random bytes from the operating system (keys, nonces).
+///
+/// # Panics
+///
+/// Only if the operating system has no random source at all.
+///
+/// ```
+/// let mut nonce = [0u8; 12];
+/// partner_core::random::fill(&mut nonce);
+/// assert_ne!(nonce, [0u8; 12]);
+/// ```
+pub fn fill(buf: &mut [u8]) {
+    #[allow(clippy::expect_used)]
+    getrandom::fill(buf).expect("the operating system has a random source");
+}

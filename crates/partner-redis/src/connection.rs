@@ -23,10 +23,21 @@ pub(crate) const STORE: &str = "redis";
 /// The URL is `redis://[user:password@]host[:port][/db]`, or `rediss://`
 /// with the `tls` feature. It holds the password, so it is not kept and
 /// never appears in `Debug` or in an error.
+///
+/// With the `cluster` feature, [`connect_cluster`](Self::connect_cluster)
+/// connects to a Redis Cluster instead; the stores keep every multi-key
+/// operation in one hash slot.
 #[derive(Clone)]
 pub struct RedisConnection {
-    manager: ConnectionManager,
+    backend: Backend,
     timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Single(ConnectionManager),
+    #[cfg(feature = "cluster")]
+    Cluster(redis::cluster_async::ClusterConnection),
 }
 
 impl fmt::Debug for RedisConnection {
@@ -58,7 +69,34 @@ impl RedisConnection {
             .set_number_of_retries(2)
             .set_max_delay(timeout);
         let manager = bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
-        Ok(RedisConnection { manager, timeout })
+        Ok(RedisConnection { backend: Backend::Single(manager), timeout })
+    }
+
+    /// Connects to a Redis Cluster through any of `nodes` (`redis://` URLs
+    /// of its masters), with `timeout` on each command and connection
+    /// attempt. Feature `cluster`.
+    ///
+    /// Errors: [`Error::Malformed`] for a URL that does not parse or a zero
+    /// timeout, [`Error::Unavailable`] when the cluster does not answer.
+    #[cfg(feature = "cluster")]
+    pub async fn connect_cluster(nodes: &[&str], timeout: Duration) -> Result<Self, Error> {
+        if timeout.is_zero() {
+            return Err(Error::Malformed("the command timeout must be above zero"));
+        }
+        let mut infos = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let info = redis::IntoConnectionInfo::into_connection_info(*node)
+                .map_err(|_| Error::Malformed("not a redis:// or rediss:// URL"))?;
+            infos.push(info);
+        }
+        let client = redis::cluster::ClusterClientBuilder::new(infos)
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .retries(2)
+            .build()
+            .map_err(|_| Error::Malformed("not a usable set of cluster nodes"))?;
+        let connection = bounded(timeout, client.get_async_connection()).await?;
+        Ok(RedisConnection { backend: Backend::Cluster(connection), timeout })
     }
 
     /// The bound on each command.
@@ -71,8 +109,36 @@ impl RedisConnection {
         &self,
         cmd: &redis::Cmd,
     ) -> Result<T, Error> {
-        let mut manager = self.manager.clone();
-        bounded(self.timeout, cmd.query_async(&mut manager)).await
+        match &self.backend {
+            Backend::Single(manager) => {
+                let mut manager = manager.clone();
+                bounded(self.timeout, cmd.query_async(&mut manager)).await
+            }
+            #[cfg(feature = "cluster")]
+            Backend::Cluster(connection) => {
+                let mut connection = connection.clone();
+                bounded(self.timeout, cmd.query_async(&mut connection)).await
+            }
+        }
+    }
+
+    /// Runs a Lua `script` on `keys` (all in one hash slot) with `args`,
+    /// bounded like [`query`](Self::query).
+    pub(crate) async fn eval<T: redis::FromRedisValue>(
+        &self,
+        script: &str,
+        keys: &[&str],
+        args: &[&[u8]],
+    ) -> Result<T, Error> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(script).arg(keys.len());
+        for key in keys {
+            cmd.arg(*key);
+        }
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        self.query(&cmd).await
     }
 }
 
