@@ -1,11 +1,14 @@
 //! [`RedisSharedCache`]: tokens and other values shared by a fleet,
 //! sealed, with a lock per key for cross-process single flight.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use partner_core::replay::StoreFuture;
-use partner_core::shared::{CacheKey, LockToken, SharedCache};
-use partner_core::{Error, Secret};
+use partner_core::shared::{CacheKey, LockToken, SharedCache, SharedFlight};
+use partner_core::{Error, Secret, Sleeper};
 
 use crate::{KeyPrefix, RedisConnection, SealingKeys};
 
@@ -29,16 +32,14 @@ const DELETE_IF_SAME: &str =
 ///   or changed) reads as missing, so the next caller replaces it.
 ///
 /// ```no_run
-/// use std::sync::Arc;
-/// use partner_core::shared::SharedFlight;
-/// use partner_core::{Secret, SystemClock};
+/// use partner_core::Secret;
 /// use partner_redis::{RedisConnection, RedisSharedCache, SealingKey, SealingKeys};
 ///
-/// # async fn run(sleeper: Arc<dyn partner_core::Sleeper>) -> Result<(), partner_redis::Error> {
+/// # async fn run() -> Result<(), partner_redis::Error> {
 /// let redis = RedisConnection::connect("redis://127.0.0.1:6379").await?;
 /// let key = SealingKey::from_base64url("2026", &Secret::from(std::env::var("SEALING_KEY").unwrap_or_default()))?;
-/// let cache = RedisSharedCache::new(redis, SealingKeys::new(key));
-/// let flight = SharedFlight::new(Arc::new(cache), sleeper);
+/// let flight = RedisSharedCache::new(redis, SealingKeys::new(key)).flight();
+/// // CheetahClient::builder(..).shared_token(flight.clone()), OvhClient::builder(..).shared_cache(flight)
 /// # Ok(())
 /// # }
 /// ```
@@ -60,6 +61,13 @@ impl RedisSharedCache {
     pub fn with_prefix(mut self, prefix: KeyPrefix) -> Self {
         self.prefix = prefix;
         self
+    }
+
+    /// A [`SharedFlight`] over this cache that waits on tokio's timer,
+    /// with the default options: what the clients' `shared_token` /
+    /// `shared_cache` take.
+    pub fn flight(self) -> SharedFlight {
+        SharedFlight::new(Arc::new(self), Arc::new(TokioSleeper))
     }
 
     /// The Redis key of a value.
@@ -123,6 +131,16 @@ impl RedisSharedCache {
         let _: i64 =
             self.redis.eval(DELETE_IF_SAME, &[&name], &[token.as_str().as_bytes()]).await?;
         Ok(())
+    }
+}
+
+/// Waits on tokio's timer.
+#[derive(Debug)]
+struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(duration))
     }
 }
 

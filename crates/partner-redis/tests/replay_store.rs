@@ -15,7 +15,10 @@ use partner_redis::{
     ErrorKind, HasErrorKind, KeyPrefix, RedisConnection, RedisReplayStore, ReplayKey, ReplayStore,
     UnixTime,
 };
+use partner_teapplix::{ClientVhost, LaunchSigner, LaunchVerifier};
 use support::RedisServer;
+
+const LAUNCH_KEY: &str = "launch-signature-key";
 
 const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
 const UNTIL: UnixTime = UnixTime::from_secs(1_700_000_300);
@@ -78,19 +81,37 @@ async fn concurrent_tasks_accept_each_key_exactly_once() {
     assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 200, "a key accepted twice");
 }
 
-/// `tasks` tasks each try every one of `keys` keys (in its own order);
-/// returns the keys accepted, one entry per acceptance.
+/// `tasks` tasks each try every one of `keys` real handoffs (Teapplix
+/// launch URLs, each with its own access token), in its own order, through
+/// `LaunchVerifier::verify(..)?.consume().await` on a policy whose single
+/// use is `store`; returns the handoffs accepted, one entry per acceptance.
 async fn race(store: &Arc<RedisReplayStore>, tasks: usize, keys: usize) -> Vec<usize> {
+    let signer = LaunchSigner::new(LAUNCH_KEY).unwrap();
+    let vhost = ClientVhost::new("acme").unwrap();
+    let urls: Arc<Vec<String>> = Arc::new(
+        (0..keys)
+            .map(|k| signer.launch_url(&vhost, &format!("token-{k}"), NOW).as_str().to_owned())
+            .collect(),
+    );
+    let verifier = Arc::new(
+        LaunchVerifier::new(LAUNCH_KEY).unwrap().with_policy(
+            LaunchVerifier::default_policy()
+                .with_replay_store(Arc::clone(store) as Arc<dyn ReplayStore>),
+        ),
+    );
     let mut handles = Vec::new();
     for task in 0..tasks {
-        let store = Arc::clone(store);
+        let (verifier, urls) = (Arc::clone(&verifier), Arc::clone(&urls));
         handles.push(tokio::spawn(async move {
             let mut mine = Vec::new();
             for step in 0..keys {
                 let k = (step * 7 + task * 13) % keys;
-                let key = ReplayKey::of(format!("handoff-{k}").as_bytes());
-                match store.consume(&key, UNTIL, NOW).await {
-                    Ok(()) => mine.push(k),
+                let verified = verifier.verify(&urls[k], NOW).unwrap();
+                match verified.consume().await {
+                    Ok(launch) => {
+                        assert_eq!(launch.access_token.expose_str(), Some(&*format!("token-{k}")));
+                        mine.push(k);
+                    }
                     Err(err) => assert_eq!(
                         err.error_kind(),
                         ErrorKind::Replayed,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use partner_core::http::oauth::ClientAuth;
 use partner_core::http::{HttpClient, HttpSettings, reqwest};
+use partner_core::shared::{CacheKey, SharedFlight};
 use partner_core::token::CachedToken;
 use partner_core::{BaseUrl, Clock, Secret, Sleeper, SystemClock};
 
@@ -30,6 +31,7 @@ pub struct CheetahClientBuilder {
     sleeper: Option<Arc<dyn Sleeper>>,
     refresh_before: Duration,
     clock: Arc<dyn Clock>,
+    shared: Option<SharedFlight>,
 }
 
 impl CheetahClientBuilder {
@@ -46,6 +48,7 @@ impl CheetahClientBuilder {
             sleeper: None,
             refresh_before: DEFAULT_REFRESH_BEFORE,
             clock: Arc::new(SystemClock),
+            shared: None,
         }
     }
 
@@ -116,6 +119,18 @@ impl CheetahClientBuilder {
         self
     }
 
+    /// Shares the integration token with every process that uses the same
+    /// store (for example `partner_redis::RedisSharedCache`): a cold fleet
+    /// makes one token request, and the token is kept in the store,
+    /// sealed, until `refresh_before` its expiry. The store's key is the
+    /// hash of the program URL and the client id. When the store does not
+    /// answer, the client fetches its own token unless the flight's options
+    /// say [`StoreDown::FailClosed`](partner_core::shared::StoreDown::FailClosed).
+    pub fn shared_token(mut self, flight: SharedFlight) -> Self {
+        self.shared = Some(flight);
+        self
+    }
+
     /// Validates the settings and builds the client.
     ///
     /// # Errors
@@ -162,13 +177,18 @@ impl CheetahClientBuilder {
             clock: self.clock.clone(),
             token_requests: AtomicU64::new(0),
         });
+        let mut tokens = CachedToken::new(
+            IntegrationTokenSource(endpoint.clone()),
+            self.clock,
+            self.refresh_before,
+        );
+        if let Some(flight) = self.shared {
+            let scope = format!("{}\n{}", base.as_str(), endpoint.client_id);
+            tokens = tokens.with_shared(flight, CacheKey::new("token:cheetah", scope.as_bytes()));
+        }
         Ok(CheetahClient {
             inner: Arc::new(Inner {
-                tokens: CachedToken::new(
-                    IntegrationTokenSource(endpoint.clone()),
-                    self.clock,
-                    self.refresh_before,
-                ),
+                tokens,
                 endpoint,
                 sso_template: sso_template(&self.sso_path),
                 sso_url,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use partner_core::http::oauth::ClientAuth;
 use partner_core::http::reqwest::{self, header::HeaderValue};
 use partner_core::http::{HttpClient, HttpSettings};
+use partner_core::shared::{CacheKey, SharedFlight};
 use partner_core::token::CachedToken;
 use partner_core::{BaseUrl, Clock, Secret, Sleeper, SystemClock};
 
@@ -69,6 +70,7 @@ pub struct OvhClientBuilder {
     http_client: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     sleeper: Option<Arc<dyn Sleeper>>,
+    shared: Option<SharedFlight>,
 }
 
 impl OvhClientBuilder {
@@ -85,6 +87,7 @@ impl OvhClientBuilder {
             http_client: None,
             clock: Arc::new(SystemClock),
             sleeper: None,
+            shared: None,
         }
     }
 
@@ -172,6 +175,20 @@ impl OvhClientBuilder {
         self
     }
 
+    /// Shares the OAuth2 service-account token and the time delta with
+    /// every process that uses the same store (for example
+    /// `partner_redis::RedisSharedCache`): a cold fleet makes one token
+    /// request and one `/auth/time` request. The token is kept sealed until
+    /// a minute before its expiry, the delta for an hour (or until a
+    /// process sees OVHcloud refuse a timestamp, which replaces it for
+    /// all). When the store does not answer, the client fetches for itself
+    /// unless the flight's options say
+    /// [`StoreDown::FailClosed`](partner_core::shared::StoreDown::FailClosed).
+    pub fn shared_cache(mut self, flight: SharedFlight) -> Self {
+        self.shared = Some(flight);
+        self
+    }
+
     /// Validates the settings and builds the client.
     ///
     /// # Errors
@@ -218,9 +235,21 @@ impl OvhClientBuilder {
                     client_auth: self.client_auth,
                     clock: self.clock.clone(),
                 };
-                Some(CachedToken::new(source, self.clock.clone(), TOKEN_REFRESH_MARGIN))
+                let scope = format!("{}\n{}", source.token_url.as_str(), source.client_id);
+                let tokens = CachedToken::new(source, self.clock.clone(), TOKEN_REFRESH_MARGIN);
+                Some(match &self.shared {
+                    None => tokens,
+                    Some(flight) => tokens.with_shared(
+                        flight.clone(),
+                        CacheKey::new("token:ovhcloud", scope.as_bytes()),
+                    ),
+                })
             }
         };
+        // The delta is the endpoint's: every application shares it.
+        let time_shared = self
+            .shared
+            .map(|flight| (flight, CacheKey::new("time:ovhcloud", endpoint.base_url().as_bytes())));
         let shared = Arc::new(Shared {
             http,
             endpoint,
@@ -228,7 +257,7 @@ impl OvhClientBuilder {
             application_secret,
             oauth2,
             clock: self.clock,
-            time: TimeDelta::new(),
+            time: TimeDelta::new(time_shared),
         });
         Ok(OvhClient {
             signer: self

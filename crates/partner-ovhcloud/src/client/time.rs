@@ -3,9 +3,11 @@
 //! a signature or a timestamp.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use partner_core::UnixTime;
 use partner_core::http::Call;
+use partner_core::shared::{CacheKey, SharedFlight};
+use partner_core::{Secret, UnixTime};
 
 use super::OvhClient;
 use super::dialect::{Auth, OvhDialect};
@@ -16,11 +18,15 @@ use crate::{Error, PROVIDER};
 pub(super) struct TimeDelta {
     delta: tokio::sync::Mutex<Option<i64>>,
     requests: AtomicU64,
+    shared: Option<(SharedFlight, CacheKey)>,
 }
 
+/// How long a shared delta is kept.
+const SHARED_DELTA_TTL: Duration = Duration::from_secs(3_600);
+
 impl TimeDelta {
-    pub(super) fn new() -> Self {
-        TimeDelta { delta: tokio::sync::Mutex::new(None), requests: AtomicU64::new(0) }
+    pub(super) fn new(shared: Option<(SharedFlight, CacheKey)>) -> Self {
+        TimeDelta { delta: tokio::sync::Mutex::new(None), requests: AtomicU64::new(0), shared }
     }
 
     pub(super) fn requests(&self) -> u64 {
@@ -41,9 +47,24 @@ impl OvhClient {
         if let Some(d) = *delta {
             return Ok(d);
         }
-        let d = self.fetch_delta().await?;
+        let d = self.fleet_delta().await?;
         *delta = Some(d);
         Ok(d)
+    }
+
+    /// The delta of the fleet's store when one is shared (fetched under its
+    /// lock on a miss), else fetched here.
+    async fn fleet_delta(&self) -> Result<i64, Error> {
+        let Some((flight, key)) = &self.shared.time.shared else {
+            return self.fetch_delta().await;
+        };
+        let parse = |s: &Secret| s.expose_str().and_then(|t| t.parse::<i64>().ok());
+        let fetch = || async {
+            let d = self.fetch_delta().await?;
+            Ok::<_, Error>((Secret::from(d.to_string()), SHARED_DELTA_TTL))
+        };
+        let stored = flight.get_or_fetch(key, |s| parse(s).is_some(), fetch).await?;
+        parse(&stored).ok_or_else(|| Error::from(partner_core::Error::Malformed("shared delta")))
     }
 
     /// The time of a signature: the clock plus the delta.
@@ -60,7 +81,13 @@ impl OvhClient {
             Some(current) if seen.is_some() && *delta != seen => Ok(current),
             _ => {
                 tracing::debug!("ovhcloud refused a signature or a timestamp; re-syncing the time");
-                let d = self.fetch_delta().await?;
+                if let (Some((flight, key)), Some(seen)) = (&self.shared.time.shared, seen) {
+                    // The fleet's delta was the one refused: replace it for all.
+                    if let Err(err) = flight.forget(key, &Secret::from(seen.to_string())).await {
+                        tracing::debug!(error = %err, "shared delta not forgotten");
+                    }
+                }
+                let d = self.fleet_delta().await?;
                 *delta = Some(d);
                 Ok(d)
             }

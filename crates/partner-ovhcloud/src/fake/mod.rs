@@ -201,6 +201,7 @@ impl FakeOvhBuilder {
             data: Mutex::new(Data::new(self.zones)),
             queries: AtomicU64::new(0),
             time_requests: AtomicU64::new(0),
+            token_requests: AtomicU64::new(0),
             inject_errors: AtomicU64::new(0),
         }))
     }

@@ -54,6 +54,7 @@ fn issue(s: &FakeState, headers: &HeaderMap, form: &FormFields) -> Result<Respon
     }
     let token = partner_core::random::token(32);
     let now = s.now();
+    s.token_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     s.lock().bearer_tokens.insert(token.clone(), (), now.saturating_add(BEARER_LIFETIME), now);
     Ok(token_response(json!({
         "access_token": token,

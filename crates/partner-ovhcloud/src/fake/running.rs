@@ -49,6 +49,11 @@ impl RunningOvh {
         self.state.time_requests.load(Ordering::Relaxed)
     }
 
+    /// OAuth2 access tokens issued by the token endpoint.
+    pub fn token_requests(&self) -> u64 {
+        self.state.token_requests.load(Ordering::Relaxed)
+    }
+
     /// API requests answered (signed routes), successful or not.
     pub fn api_requests(&self) -> u64 {
         self.state.queries.load(Ordering::Relaxed)

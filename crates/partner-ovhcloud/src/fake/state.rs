@@ -31,6 +31,8 @@ pub(super) struct FakeState {
     pub(super) data: Mutex<Data>,
     pub(super) queries: AtomicU64,
     pub(super) time_requests: AtomicU64,
+    /// OAuth2 tokens issued.
+    pub(super) token_requests: AtomicU64,
     pub(super) inject_errors: AtomicU64,
 }
 
