@@ -212,3 +212,53 @@ async fn an_unreachable_redis_is_unavailable_and_a_bad_url_malformed() {
         .unwrap_err();
     assert_eq!(err.error_kind(), ErrorKind::Malformed, "{err}");
 }
+
+/// The cluster worker: the same race, through a cluster connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: run cargo xtask test"]
+#[cfg(feature = "cluster")]
+async fn worker_for_a_cluster() {
+    let Ok(urls) = std::env::var("PARTNER_REDIS_TEST_CLUSTER_WORKER") else { return };
+    let nodes: Vec<&str> = urls.split(',').collect();
+    let redis = RedisConnection::connect_cluster(&nodes, Duration::from_secs(2)).await.unwrap();
+    let store = Arc::new(RedisReplayStore::new(redis));
+    let accepted = race(&store, 250, 1_000).await;
+    let list: Vec<String> = accepted.iter().map(ToString::to_string).collect();
+    println!("accepted: {}", list.join(","));
+}
+
+#[cfg(feature = "cluster")]
+#[test]
+#[ignore = "needs redis-server: run cargo xtask test"]
+fn processes_share_single_use_on_a_cluster() {
+    let cluster = support::RedisCluster::start();
+    let me = std::env::current_exe().unwrap();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(&me)
+                .args(["--exact", "worker_for_a_cluster"])
+                .args(["--include-ignored", "--nocapture", "--test-threads", "1"])
+                .env("PARTNER_REDIS_TEST_CLUSTER_WORKER", cluster.urls().join(","))
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut accepted = Vec::new();
+    for worker in workers {
+        let out = worker.wait_with_output().unwrap();
+        assert!(out.status.success(), "a worker failed");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let line = text.lines().find_map(|l| l.split_once("accepted: ")).expect("a report").1;
+        accepted
+            .extend(line.split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<usize>().unwrap()));
+    }
+    assert_eq!(accepted.len(), 1_000, "on the cluster too: each handoff accepted once");
+    assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 1_000);
+    // The entries are spread over the three masters.
+    for port in cluster.ports() {
+        let out = Command::new("redis-cli").args(["-p", &port.to_string(), "dbsize"]).output().unwrap();
+        let size: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        assert!(size > 100, "node {port} holds {size} of the 1000 entries");
+    }
+}

@@ -219,3 +219,46 @@ async fn secrets_are_stored_sealed_and_read_back_across_a_rotation() {
         ErrorKind::Malformed
     );
 }
+
+/// On a 3-node cluster: a value, its lock and the compare-and-delete
+/// scripts stay in one slot (hash tags), so the shared token works as on
+/// one Redis; secrets too.
+#[cfg(feature = "cluster")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: run cargo xtask test"]
+async fn the_shared_token_and_secrets_work_on_a_cluster() {
+    let cluster = support::RedisCluster::start();
+    let urls = cluster.urls();
+    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let fake = FakeCheetah::builder().credentials(ID, SECRET).start(0).await.unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let redis = RedisConnection::connect_cluster(&nodes, Duration::from_secs(2)).await.unwrap();
+        let flight = RedisSharedCache::new(redis, keys()).flight();
+        let client = CheetahClient::builder(ID, SECRET)
+            .base_url(fake.base_url())
+            .shared_token(flight)
+            .build()
+            .unwrap();
+        clients.push(Arc::new(client));
+    }
+    let callers: Vec<_> = (0..100)
+        .map(|i| {
+            let client = Arc::clone(&clients[i % 4]);
+            tokio::spawn(async move { client.integration_token().await })
+        })
+        .collect();
+    let mut tokens = HashSet::new();
+    for caller in callers {
+        tokens.insert(caller.await.unwrap().unwrap().secret.expose().to_vec());
+    }
+    assert_eq!((tokens.len(), fake.token_requests()), (1, 1));
+
+    let redis = RedisConnection::connect_cluster(&nodes, Duration::from_secs(2)).await.unwrap();
+    let secrets = RedisSecretStore::new(redis, keys());
+    for i in 0..20 {
+        let name = format!("ovh:validated:customer-{i}");
+        secrets.put(&name, &Secret::from(format!("ck-{i}")), None).await.unwrap();
+        assert_eq!(secrets.take(&name).await.unwrap().unwrap().expose(), format!("ck-{i}").as_bytes());
+    }
+}

@@ -51,6 +51,10 @@ impl RedisServer {
     }
 
     fn spawn(&mut self) {
+        self.spawn_with(&[]);
+    }
+
+    fn spawn_with(&mut self, extra: &[&str]) {
         let mut cmd = Command::new("redis-server");
         cmd.arg("--bind")
             .arg("127.0.0.1")
@@ -66,6 +70,7 @@ impl RedisServer {
             .arg(if self.aof { "yes" } else { "no" })
             .arg("--appendfsync")
             .arg("always")
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().expect("redis-server (run cargo xtask test to install it)");
@@ -118,4 +123,84 @@ impl Drop for RedisServer {
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("bound").port()
+}
+
+/// A local Redis Cluster of three masters (no replicas), each a
+/// `redis-server --cluster-enabled yes` in its own directory, joined by
+/// `redis-cli --cluster create`; stopped on drop.
+pub(crate) struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+/// How long the cluster may take to agree on its slots.
+const CLUSTER_OK_WITHIN: Duration = Duration::from_secs(30);
+
+impl RedisCluster {
+    pub(crate) fn start() -> Self {
+        let nodes: Vec<RedisServer> = (0..3).map(|_| RedisServer::start_cluster_node()).collect();
+        let addresses: Vec<String> =
+            nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let out = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli (run cargo xtask test to install it)");
+        assert!(out.status.success(), "redis-cli --cluster create failed");
+        let cluster = RedisCluster { nodes };
+        let deadline = std::time::Instant::now() + CLUSTER_OK_WITHIN;
+        loop {
+            let ok = cluster.nodes.iter().all(|n| {
+                Command::new("redis-cli")
+                    .args(["-p", &n.port.to_string(), "cluster", "info"])
+                    .output()
+                    .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("cluster_state:ok"))
+            });
+            if ok {
+                return cluster;
+            }
+            assert!(std::time::Instant::now() < deadline, "the cluster did not reach state ok");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The `redis://` URL of each node.
+    pub(crate) fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The port of each node.
+    pub(crate) fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(RedisServer::port).collect()
+    }
+}
+
+impl RedisServer {
+    fn start_cluster_node() -> Self {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "redis-cluster-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let port = free_port_with_bus();
+        let mut server = RedisServer { child: None, port, dir, aof: false };
+        server.spawn_with(&["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]);
+        server
+    }
+}
+
+/// A free port whose cluster bus port (`port + 10000`) is free too.
+fn free_port_with_bus() -> u16 {
+    for _ in 0..200 {
+        let port = free_port();
+        if port <= 55_535 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port pair for a cluster node");
 }
