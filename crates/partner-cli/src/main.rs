@@ -47,6 +47,10 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also run the fleet steps on this Redis (redis://host:port): single use,
+        /// token caches and a sealed pending consumer key shared by two "servers".
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
     },
     /// Serve one fake as a standalone server (one JSON line on stdout, then request logs on stderr).
     #[command(
@@ -81,7 +85,9 @@ fn main() -> ExitCode {
             }
         };
     let result = match cli.command {
-        Command::Demo { provider, json } => runtime.block_on(demo::run(provider, json)),
+        Command::Demo { provider, json, redis } => {
+            runtime.block_on(demo::run(provider, json, redis.as_deref()))
+        }
         Command::Mock(args) => runtime.block_on(mock::run(args)),
         Command::Ovhcloud(cmd) => tools::ovhcloud(cmd),
         Command::Blendr(cmd) => tools::blendr(cmd),

@@ -257,7 +257,8 @@ fn processes_share_single_use_on_a_cluster() {
     assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 1_000);
     // The entries are spread over the three masters.
     for port in cluster.ports() {
-        let out = Command::new("redis-cli").args(["-p", &port.to_string(), "dbsize"]).output().unwrap();
+        let out =
+            Command::new("redis-cli").args(["-p", &port.to_string(), "dbsize"]).output().unwrap();
         let size: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         assert!(size > 100, "node {port} holds {size} of the 1000 entries");
     }

@@ -259,6 +259,9 @@ async fn the_shared_token_and_secrets_work_on_a_cluster() {
     for i in 0..20 {
         let name = format!("ovh:validated:customer-{i}");
         secrets.put(&name, &Secret::from(format!("ck-{i}")), None).await.unwrap();
-        assert_eq!(secrets.take(&name).await.unwrap().unwrap().expose(), format!("ck-{i}").as_bytes());
+        assert_eq!(
+            secrets.take(&name).await.unwrap().unwrap().expose(),
+            format!("ck-{i}").as_bytes()
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::output::{CliError, green, red};
 mod blendr;
 mod cheetah;
 mod cloud66;
+mod fleet;
 mod ovhcloud;
 mod teapplix;
 
@@ -119,7 +120,15 @@ fn query_map(url: &str) -> HashMap<String, String> {
 }
 
 /// Runs the demo; exit 1 if any step fails.
-pub async fn run(only: Option<Provider>, json: bool) -> Result<(), CliError> {
+pub async fn run(only: Option<Provider>, json: bool, redis: Option<&str>) -> Result<(), CliError> {
+    let fleet = match redis {
+        None => None,
+        Some(url) => Some(
+            fleet::Fleet::connect(url)
+                .await
+                .map_err(|err| CliError::failed(format!("redis: {err}")))?,
+        ),
+    };
     let mut steps = Vec::new();
     for provider in ALL.into_iter().filter(|p| only.is_none_or(|o| o == *p)) {
         let mut rec = Recorder { provider, json, steps: Vec::new() };
@@ -130,6 +139,9 @@ pub async fn run(only: Option<Provider>, json: bool) -> Result<(), CliError> {
             Provider::Cheetah => cheetah(&mut rec).await,
             Provider::Teapplix => teapplix(&mut rec).await,
         };
+        if let Some(fleet) = &fleet {
+            let _ = fleet::run(fleet, &mut rec).await;
+        }
         steps.extend(rec.steps);
     }
     let failed = steps.iter().filter(|s| !s.ok).count();
