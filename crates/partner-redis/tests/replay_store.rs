@@ -147,13 +147,25 @@ async fn worker_for_processes_share_single_use() {
 #[ignore = "needs redis-server: run cargo xtask test"]
 fn processes_share_single_use() {
     let server = RedisServer::start();
+    let accepted = race_in_processes(
+        "worker_for_processes_share_single_use",
+        "PARTNER_REDIS_TEST_WORKER",
+        &server.url(),
+    );
+    assert_eq!(accepted.len(), 1_000, "4 processes x 250 tasks: each handoff accepted once");
+    assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 1_000);
+}
+
+/// Runs the worker test `worker` in 4 processes (this test binary again,
+/// with `env` set to `value`) and gathers the handoffs they accepted.
+fn race_in_processes(worker: &str, env: &str, value: &str) -> Vec<usize> {
     let me = std::env::current_exe().unwrap();
     let workers: Vec<_> = (0..4)
         .map(|_| {
             Command::new(&me)
-                .args(["--exact", "worker_for_processes_share_single_use"])
+                .args(["--exact", worker])
                 .args(["--include-ignored", "--nocapture", "--test-threads", "1"])
-                .env("PARTNER_REDIS_TEST_WORKER", server.url())
+                .env(env, value)
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -169,8 +181,7 @@ fn processes_share_single_use() {
         accepted
             .extend(line.split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<usize>().unwrap()));
     }
-    assert_eq!(accepted.len(), 1_000, "4 processes x 250 tasks: each handoff accepted once");
-    assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 1_000);
+    accepted
 }
 
 #[tokio::test]
@@ -232,27 +243,9 @@ async fn worker_for_a_cluster() {
 #[ignore = "needs redis-server: run cargo xtask test"]
 fn processes_share_single_use_on_a_cluster() {
     let cluster = support::RedisCluster::start();
-    let me = std::env::current_exe().unwrap();
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            Command::new(&me)
-                .args(["--exact", "worker_for_a_cluster"])
-                .args(["--include-ignored", "--nocapture", "--test-threads", "1"])
-                .env("PARTNER_REDIS_TEST_CLUSTER_WORKER", cluster.urls().join(","))
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let mut accepted = Vec::new();
-    for worker in workers {
-        let out = worker.wait_with_output().unwrap();
-        assert!(out.status.success(), "a worker failed");
-        let text = String::from_utf8(out.stdout).unwrap();
-        let line = text.lines().find_map(|l| l.split_once("accepted: ")).expect("a report").1;
-        accepted
-            .extend(line.split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<usize>().unwrap()));
-    }
+    let urls = cluster.urls().join(",");
+    let accepted =
+        race_in_processes("worker_for_a_cluster", "PARTNER_REDIS_TEST_CLUSTER_WORKER", &urls);
     assert_eq!(accepted.len(), 1_000, "on the cluster too: each handoff accepted once");
     assert_eq!(accepted.iter().collect::<HashSet<_>>().len(), 1_000);
     // The entries are spread over the three masters.
