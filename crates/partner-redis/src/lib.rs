@@ -5,8 +5,6 @@ mod keys;
 pub use keys::KeyPrefix;
 
 #[cfg(feature = "tokio")]
-mod cache;
-#[cfg(feature = "tokio")]
 mod connection;
 #[cfg(feature = "tokio")]
 mod replay;
@@ -14,9 +12,9 @@ mod replay;
 mod seal;
 #[cfg(feature = "tokio")]
 mod secrets;
-
 #[cfg(feature = "tokio")]
-pub use cache::RedisSharedCache;
+mod token_cache;
+
 #[cfg(feature = "tokio")]
 pub use connection::{DEFAULT_COMMAND_TIMEOUT, RedisConnection};
 #[cfg(feature = "tokio")]
@@ -25,6 +23,8 @@ pub use replay::RedisReplayStore;
 pub use seal::{SealingKey, SealingKeys};
 #[cfg(feature = "tokio")]
 pub use secrets::RedisSecretStore;
+#[cfg(feature = "tokio")]
+pub use token_cache::RedisTokenCache;
 
 pub use partner_core::replay::{ReplayKey, ReplayStore};
 pub use partner_core::shared::{CacheKey, SharedCache, SharedFlight, SharedOptions, StoreDown};

@@ -7,7 +7,7 @@ use partner_core::crypto::sha256;
 use partner_core::encoding::hex_encode;
 use partner_core::{Error, Secret};
 
-use crate::cache::millis;
+use crate::token_cache::millis;
 use crate::{KeyPrefix, RedisConnection, SealingKeys};
 
 /// Secrets your application keeps per customer, shared by the fleet and

@@ -1,4 +1,4 @@
-//! `RedisSharedCache` and `RedisSecretStore` against a real `redis-server`
+//! `RedisTokenCache` and `RedisSecretStore` against a real `redis-server`
 //! and the provider fakes: one token request for a cold fleet of OS
 //! processes, the OVHcloud time delta shared, the fallback when Redis is
 //! gone, and a dump of Redis that shows no secret.
@@ -17,7 +17,7 @@ use partner_cheetah::fake::FakeCheetah;
 use partner_core::crypto::sha256;
 use partner_core::encoding::hex_encode;
 use partner_redis::{
-    ErrorKind, HasErrorKind, RedisConnection, RedisSecretStore, RedisSharedCache, SealingKey,
+    ErrorKind, HasErrorKind, RedisConnection, RedisSecretStore, RedisTokenCache, SealingKey,
     SealingKeys, Secret, SharedOptions, StoreDown,
 };
 use support::RedisServer;
@@ -31,7 +31,7 @@ fn keys() -> SealingKeys {
 
 async fn cheetah(redis_url: &str, base_url: &str, options: SharedOptions) -> CheetahClient {
     let redis = RedisConnection::connect(redis_url).await.unwrap();
-    let flight = RedisSharedCache::new(redis, keys()).flight().with_options(options);
+    let flight = RedisTokenCache::new(redis, keys()).flight().with_options(options);
     CheetahClient::builder(ID, SECRET).base_url(base_url).shared_token(flight).build().unwrap()
 }
 
@@ -139,7 +139,7 @@ async fn ovhcloud_clients_share_the_time_delta_and_the_oauth2_token() {
     let mut clients = Vec::new();
     for _ in 0..3 {
         let redis = RedisConnection::connect(&server.url()).await.unwrap();
-        let flight = RedisSharedCache::new(redis, keys()).flight();
+        let flight = RedisTokenCache::new(redis, keys()).flight();
         let client = OvhClient::builder(DEFAULT_APPLICATION_KEY, DEFAULT_APPLICATION_SECRET)
             .base_url(fake.base_url())
             .oauth2("sa-id", "sa-secret", fake.token_url())
@@ -234,7 +234,7 @@ async fn the_shared_token_and_secrets_work_on_a_cluster() {
     let mut clients = Vec::new();
     for _ in 0..4 {
         let redis = RedisConnection::connect_cluster(&nodes, Duration::from_secs(2)).await.unwrap();
-        let flight = RedisSharedCache::new(redis, keys()).flight();
+        let flight = RedisTokenCache::new(redis, keys()).flight();
         let client = CheetahClient::builder(ID, SECRET)
             .base_url(fake.base_url())
             .shared_token(flight)

@@ -120,7 +120,7 @@ impl CheetahClientBuilder {
     }
 
     /// Shares the integration token with every process that uses the same
-    /// store (for example `partner_redis::RedisSharedCache`): a cold fleet
+    /// store (for example `partner_redis::RedisTokenCache`): a cold fleet
     /// makes one token request, and the token is kept in the store,
     /// sealed, until `refresh_before` its expiry. The store's key is the
     /// hash of the program URL and the client id. When the store does not

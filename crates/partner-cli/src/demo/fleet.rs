@@ -9,7 +9,7 @@ use std::sync::Arc;
 use partner_core::replay::ReplayStore;
 use partner_core::{Clock, Secret, SystemClock};
 use partner_redis::{
-    KeyPrefix, RedisConnection, RedisReplayStore, RedisSecretStore, RedisSharedCache, SealingKey,
+    KeyPrefix, RedisConnection, RedisReplayStore, RedisSecretStore, RedisTokenCache, SealingKey,
     SealingKeys,
 };
 
@@ -39,7 +39,7 @@ impl Fleet {
     }
 
     fn flight(&self) -> partner_redis::SharedFlight {
-        RedisSharedCache::new(self.redis.clone(), self.keys.clone())
+        RedisTokenCache::new(self.redis.clone(), self.keys.clone())
             .with_prefix(self.prefix.clone())
             .flight()
     }

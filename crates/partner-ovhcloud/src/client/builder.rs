@@ -177,7 +177,7 @@ impl OvhClientBuilder {
 
     /// Shares the OAuth2 service-account token and the time delta with
     /// every process that uses the same store (for example
-    /// `partner_redis::RedisSharedCache`): a cold fleet makes one token
+    /// `partner_redis::RedisTokenCache`): a cold fleet makes one token
     /// request and one `/auth/time` request. The token is kept sealed until
     /// a minute before its expiry, the delta for an hour (or until a
     /// process sees OVHcloud refuse a timestamp, which replaces it for

@@ -1,4 +1,4 @@
-//! [`RedisSharedCache`]: tokens and other values shared by a fleet,
+//! [`RedisTokenCache`]: tokens (and the OVHcloud time delta) shared by a fleet,
 //! sealed, with a lock per key for cross-process single flight.
 
 use std::future::Future;
@@ -33,27 +33,27 @@ const DELETE_IF_SAME: &str =
 ///
 /// ```no_run
 /// use partner_core::Secret;
-/// use partner_redis::{RedisConnection, RedisSharedCache, SealingKey, SealingKeys};
+/// use partner_redis::{RedisConnection, RedisTokenCache, SealingKey, SealingKeys};
 ///
 /// # async fn run() -> Result<(), partner_redis::Error> {
 /// let redis = RedisConnection::connect("redis://127.0.0.1:6379").await?;
 /// let key = SealingKey::from_base64url("2026", &Secret::from(std::env::var("SEALING_KEY").unwrap_or_default()))?;
-/// let flight = RedisSharedCache::new(redis, SealingKeys::new(key)).flight();
+/// let flight = RedisTokenCache::new(redis, SealingKeys::new(key)).flight();
 /// // CheetahClient::builder(..).shared_token(flight.clone()), OvhClient::builder(..).shared_cache(flight)
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct RedisSharedCache {
+pub struct RedisTokenCache {
     redis: RedisConnection,
     keys: SealingKeys,
     prefix: KeyPrefix,
 }
 
-impl RedisSharedCache {
+impl RedisTokenCache {
     /// A cache on `redis`, sealing with `keys`, with the default [`KeyPrefix`].
     pub fn new(redis: RedisConnection, keys: SealingKeys) -> Self {
-        RedisSharedCache { redis, keys, prefix: KeyPrefix::default() }
+        RedisTokenCache { redis, keys, prefix: KeyPrefix::default() }
     }
 
     /// Replaces the key prefix.
@@ -149,7 +149,7 @@ pub(crate) fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).clamp(1, i64::MAX as u64)
 }
 
-impl SharedCache for RedisSharedCache {
+impl SharedCache for RedisTokenCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> StoreFuture<'a, Option<Secret>> {
         Box::pin(self.get_value(key))
     }
