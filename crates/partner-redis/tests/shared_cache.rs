@@ -165,10 +165,10 @@ async fn ovhcloud_clients_share_the_time_delta_and_the_oauth2_token() {
 async fn redis_gone_fetches_locally_or_fails_closed() {
     let mut server = RedisServer::start();
     let fake = FakeCheetah::builder().credentials(ID, SECRET).start(0).await.unwrap();
-    let quick = SharedOptions::default();
-    let open = cheetah(&server.url(), &fake.base_url(), quick).await;
+    let options = SharedOptions::default();
+    let open = cheetah(&server.url(), &fake.base_url(), options).await;
     let closed =
-        cheetah(&server.url(), &fake.base_url(), quick.when_down(StoreDown::FailClosed)).await;
+        cheetah(&server.url(), &fake.base_url(), options.when_down(StoreDown::FailClosed)).await;
     server.stop();
     let token = open.integration_token().await.unwrap();
     assert!(!token.secret.is_empty());

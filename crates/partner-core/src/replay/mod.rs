@@ -8,8 +8,8 @@ mod verified;
 
 pub use store::{ReplayKey, ReplayStore, StoreFuture};
 use verified::SingleUse;
-#[doc(hidden)]
-pub use verified::block_on_ready;
+#[cfg(test)]
+pub(crate) use verified::block_on_ready;
 pub use verified::{AcceptVerified, Verified};
 
 use std::cmp::Reverse;

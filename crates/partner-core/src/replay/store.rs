@@ -72,7 +72,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Se
 /// use partner_core::replay::{ReplayKey, ReplayStore};
 /// use partner_core::{Error, InMemoryReplayGuard, UnixTime};
 ///
-/// # partner_core::replay::block_on_ready(async {
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = InMemoryReplayGuard::new(1_000);
 /// let key = ReplayKey::of(b"launch-token");
 /// let (now, until) = (UnixTime::from_secs(1_000), UnixTime::from_secs(1_300));

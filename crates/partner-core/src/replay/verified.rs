@@ -53,12 +53,14 @@ struct Pending {
 /// let first = policy.verified("alice", b"link-1", until, now);
 /// let again = policy.verified("alice", b"link-1", until, now);
 ///
-/// # let block_on = |f| partner_core::replay::block_on_ready(f);
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// // An asynchronous store is configured: only `consume().await` hands the value out.
 /// assert_eq!(policy.verified("bob", b"link-2", until, now).accept().unwrap_err().to_string(),
 ///     "replay store is unavailable: an asynchronous store is configured: use consume().await");
-/// assert_eq!(block_on(first.consume()), Ok("alice"));
-/// assert_eq!(block_on(again.consume()), Err(Error::Replayed));
+/// # runtime.block_on(async {
+/// assert_eq!(first.consume().await, Ok("alice"));
+/// assert_eq!(again.consume().await, Err(Error::Replayed));
+/// # });
 /// ```
 #[must_use = "a verified handoff is accepted only by `.consume().await` or `.accept()`"]
 pub struct Verified<T> {
@@ -199,14 +201,11 @@ impl<T: fmt::Debug> fmt::Debug for Verified<T> {
     }
 }
 
-/// Polls a future once with a no-op waker and returns its output; for
-/// doctests of stores that are ready at once (the in-memory guard).
-///
-/// # Panics
-///
-/// If the future is not ready at the first poll. Not for production code.
-#[doc(hidden)]
-pub fn block_on_ready<F: std::future::Future>(f: F) -> F::Output {
+/// Polls a future once with a no-op waker and returns its output: the
+/// unit tests' executor for what is ready at once (the in-memory guard and
+/// cache, the fixed clock's sleep). Panics if it is not.
+#[cfg(test)]
+pub(crate) fn block_on_ready<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match f.as_mut().poll(&mut cx) {

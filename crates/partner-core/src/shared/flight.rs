@@ -91,7 +91,7 @@ impl SharedOptions {
 /// use std::sync::Arc;
 /// use std::time::Duration;
 ///
-/// # partner_core::replay::block_on_ready(async {
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let clock = Arc::new(FixedClock::at_unix(0));
 /// let flight = SharedFlight::new(Arc::new(LocalSharedCache::new(clock.clone(), 100)), clock);
 /// let key = CacheKey::new("token:example", b"client-1");
