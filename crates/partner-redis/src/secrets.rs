@@ -105,3 +105,23 @@ impl RedisSecretStore {
         Ok(removed == 1)
     }
 }
+
+impl partner_core::shared::SecretStore for RedisSecretStore {
+    fn put<'a>(
+        &'a self,
+        name: &'a str,
+        secret: &'a Secret,
+        ttl: Option<Duration>,
+    ) -> partner_core::replay::StoreFuture<'a, ()> {
+        Box::pin(RedisSecretStore::put(self, name, secret, ttl))
+    }
+    fn get<'a>(&'a self, name: &'a str) -> partner_core::replay::StoreFuture<'a, Option<Secret>> {
+        Box::pin(RedisSecretStore::get(self, name))
+    }
+    fn take<'a>(&'a self, name: &'a str) -> partner_core::replay::StoreFuture<'a, Option<Secret>> {
+        Box::pin(RedisSecretStore::take(self, name))
+    }
+    fn remove<'a>(&'a self, name: &'a str) -> partner_core::replay::StoreFuture<'a, bool> {
+        Box::pin(RedisSecretStore::remove(self, name))
+    }
+}

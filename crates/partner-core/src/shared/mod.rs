@@ -11,9 +11,11 @@
 
 mod flight;
 mod local;
+mod secrets;
 
 pub use flight::{SharedFlight, SharedOptions, StoreDown};
 pub use local::LocalSharedCache;
+pub use secrets::{LocalSecretStore, SecretStore};
 
 use std::fmt;
 use std::time::Duration;
