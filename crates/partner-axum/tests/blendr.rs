@@ -50,7 +50,8 @@ async fn silent_flow_codes_tokens_and_refresh() {
         let http = http.clone();
         let url = format!("{base}/oauth/token");
         async move {
-            let r = http.post(url).basic_auth("blendr", Some(secret)).form(&form).send().await.unwrap();
+            let r =
+                http.post(url).basic_auth("blendr", Some(secret)).form(&form).send().await.unwrap();
             let status = r.status().as_u16();
             let www = r.headers().get("www-authenticate").is_some();
             let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
@@ -76,8 +77,12 @@ async fn silent_flow_codes_tokens_and_refresh() {
     validation.set_audience(&["blendr"]);
     validation.set_issuer(&["https://acme.test"]);
     let id = tokens["id_token"].as_str().unwrap();
-    let claims = decode::<Value>(id, &DecodingKey::from_secret(b"s3cret"), &validation).unwrap().claims;
-    assert_eq!((claims["sub"].as_str(), claims["email"].as_str()), (Some("alice"), Some("alice@acme.test")));
+    let claims =
+        decode::<Value>(id, &DecodingKey::from_secret(b"s3cret"), &validation).unwrap().claims;
+    assert_eq!(
+        (claims["sub"].as_str(), claims["email"].as_str()),
+        (Some("alice"), Some("alice@acme.test"))
+    );
     let access = tokens["access_token"].as_str().unwrap();
     assert_eq!(server.user_for_access_token(access).await.unwrap().unwrap().id, "alice");
 
@@ -132,11 +137,18 @@ async fn the_hub_accepts_every_handoff() {
             .map(|s| {
                 let (name, rest) = s.split_once("\" value=\"").unwrap();
                 let value = rest.split('"').next().unwrap();
-                let unescape = |v: &str| v.replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+                let unescape = |v: &str| {
+                    v.replace("&#39;", "'")
+                        .replace("&quot;", "\"")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&amp;", "&")
+                };
                 (unescape(name), unescape(value))
             })
             .collect();
-        let landing = http.post(format!("{}/sso", fake.base_url())).form(&fields).send().await.unwrap();
+        let landing =
+            http.post(format!("{}/sso", fake.base_url())).form(&fields).send().await.unwrap();
         assert_eq!(landing.status(), 200, "{how:?}");
     }
     fake.shutdown().await;
@@ -158,7 +170,8 @@ async fn problems_become_pages_for_browsers_only() {
     assert_eq!(page.status(), 403);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("<span id=\"problem-status\">403</span>"));
-    let json = http.get(running.base_url()).header("accept", "application/json").send().await.unwrap();
+    let json =
+        http.get(running.base_url()).header("accept", "application/json").send().await.unwrap();
     assert_eq!(json.headers()["content-type"], "application/problem+json");
     running.shutdown().await.unwrap();
 }

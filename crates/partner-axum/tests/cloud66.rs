@@ -30,7 +30,9 @@ async fn link_arrival_provisions_and_multipass_is_single_use() {
     let handoffs = Cloud66Handoffs::new()
         .callback_hosts(["127.0.0.1"])
         .multipass(MultipassVerifier::new(MultipassKeys::cloud66(UID).unwrap()))
-        .provisioning(ProvisioningClient::builder().base_url(fake.partner_endpoint()).build().unwrap());
+        .provisioning(
+            ProvisioningClient::builder().base_url(fake.partner_endpoint()).build().unwrap(),
+        );
     assert!(handoffs.multipass_verifier().unwrap().policy().is_single_use());
     let app: Router = Router::new()
         .route("/sso", get(signed_in))

@@ -24,8 +24,7 @@ async fn connect_validate_keep_and_refuse() {
         .build()
         .unwrap();
     let store = Arc::new(LocalSecretStore::new(Arc::new(SystemClock), 1_000));
-    let connect = OvhConnect::new(client, store, format!("{app_url}/ovh/return"))
-        .done_url("/done");
+    let connect = OvhConnect::new(client, store, format!("{app_url}/ovh/return")).done_url("/done");
     let app: Router = Router::new().nest("/ovh", connect.router(HeaderUser));
     let server = partner_core::server::LoopbackServer::start(
         listener,
