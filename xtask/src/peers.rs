@@ -2,7 +2,7 @@
 //! our code, installed pinned by `cargo xtask test`:
 //!
 //! - Debian packages (Node.js and npm, PHP's command line, Python's venv,
-//!   Chromium, `redis-server`) with `apt-get`
+//!   Chromium and its WebDriver `chromedriver`, `redis-server`) with `apt-get`
 //!   when running as root; otherwise the exact command to run is printed;
 //! - Python packages from `tests/interop/requirements.txt` into a virtual
 //!   environment under `target/peers/venv`;
@@ -25,22 +25,35 @@ pub struct Peers {
     pub python: PathBuf,
     /// `node_modules` of the npm packages.
     pub node_modules: PathBuf,
+    /// Chromium's executable, as found on `PATH`.
+    pub chromium: Option<PathBuf>,
+    /// `chromedriver` (Debian `chromium-driver`), as found on `PATH`.
+    pub chromedriver: Option<PathBuf>,
 }
 
 impl Peers {
     /// The environment a test or interop script runs with:
-    /// `PARTNER_PYTHON`, `NODE_PATH`, and `PATH` with the venv first.
+    /// `PARTNER_PYTHON`, `NODE_PATH`, `PATH` with the venv first, and
+    /// `PORTAL_CHROMIUM` / `PORTAL_CHROMEDRIVER` (the portal's browser test)
+    /// when found.
     pub fn env(&self) -> Vec<(String, std::ffi::OsString)> {
         let mut path = std::ffi::OsString::from(self.python.parent().unwrap_or(Path::new(".")));
         if let Some(old) = std::env::var_os("PATH") {
             path.push(":");
             path.push(old);
         }
-        vec![
+        let mut env = vec![
             ("PARTNER_PYTHON".to_owned(), self.python.clone().into()),
             ("NODE_PATH".to_owned(), self.node_modules.clone().into()),
             ("PATH".to_owned(), path),
-        ]
+        ];
+        if let Some(chromium) = &self.chromium {
+            env.push(("PORTAL_CHROMIUM".to_owned(), chromium.clone().into()));
+        }
+        if let Some(chromedriver) = &self.chromedriver {
+            env.push(("PORTAL_CHROMEDRIVER".to_owned(), chromedriver.clone().into()));
+        }
+        env
     }
 }
 
@@ -60,19 +73,35 @@ const DEBIAN: &[(&str, &str)] = &[
     ("command -v php", "php-cli"),
     ("python3 -c 'import venv, ensurepip'", "python3-venv"),
     ("command -v chromium || command -v chromium-browser", "chromium"),
+    ("command -v chromedriver", "chromium-driver"),
     ("command -v redis-server", "redis-server"),
 ];
 
 /// Whether the shell check `check` passes.
 fn passes(check: &str) -> bool {
     Command::new("sh")
-        .args(["-c", &format!("{check} >/dev/null 2>&1")])
+        .args(["-c", &format!("({check}) >/dev/null 2>&1")])
         .status()
         .is_ok_and(|s| s.success())
 }
 
+/// The packages of `checks` whose shell check fails.
+fn missing<'a>(checks: &[(&str, &'a str)]) -> Vec<&'a str> {
+    checks.iter().filter(|(check, _)| !passes(check)).map(|(_, pkg)| *pkg).collect()
+}
+
 fn found(command: &str) -> bool {
     passes(&format!("command -v {command}"))
+}
+
+/// The path of the first of `commands` found on `PATH`.
+fn locate(commands: &[&str]) -> Option<PathBuf> {
+    commands.iter().find_map(|command| {
+        let out =
+            Command::new("sh").args(["-c", &format!("command -v {command}")]).output().ok()?;
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        (out.status.success() && path.starts_with('/')).then(|| PathBuf::from(path))
+    })
 }
 
 fn run(what: &str, cmd: &mut Command) -> Result<(), PeerError> {
@@ -116,8 +145,7 @@ pub fn provision(workspace: &Path, target: &Path) -> Result<Peers, PeerError> {
         .map_err(|e| PeerError::Failed(format!("cannot create {}: {e}", base.display())))?;
 
     let started = Instant::now();
-    let missing: Vec<&str> =
-        DEBIAN.iter().filter(|(cmd, _)| !found(cmd)).map(|(_, pkg)| *pkg).collect();
+    let missing = missing(DEBIAN);
     if missing.is_empty() {
         let names: Vec<&str> = DEBIAN.iter().map(|(_, pkg)| *pkg).collect();
         eprintln!("peers: Debian packages present ({})", names.join(", "));
@@ -198,5 +226,47 @@ pub fn provision(workspace: &Path, target: &Path) -> Result<Peers, PeerError> {
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(Peers { python, node_modules })
+    let chromium = locate(&["chromium", "chromium-browser"]);
+    let chromedriver = locate(&["chromedriver"]);
+    Ok(Peers { python, node_modules, chromium, chromedriver })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEBIAN, Peers, locate, missing};
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_browser_paths_reach_the_tests() {
+        let peers = Peers {
+            python: PathBuf::from("/venv/bin/python"),
+            node_modules: PathBuf::from("/node/node_modules"),
+            chromium: Some(PathBuf::from("/usr/bin/chromium")),
+            chromedriver: Some(PathBuf::from("/usr/bin/chromedriver")),
+        };
+        let env = peers.env();
+        let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert_eq!(get("PORTAL_CHROMIUM"), Some("/usr/bin/chromium".into()));
+        assert_eq!(get("PORTAL_CHROMEDRIVER"), Some("/usr/bin/chromedriver".into()));
+        let none = Peers { chromium: None, chromedriver: None, ..peers };
+        assert!(none.env().iter().all(|(k, _)| !k.starts_with("PORTAL_")));
+    }
+
+    #[test]
+    fn missing_packages_are_told_by_their_check() {
+        let checks = [
+            ("command -v sh", "present"),
+            ("command -v no-such-command-xyz", "absent"),
+            ("command -v no-such-command-xyz || command -v sh", "either"),
+            ("python3 -c 'import no_such_module_xyz'", "module"),
+        ];
+        assert_eq!(missing(&checks), ["absent", "module"]);
+        assert!(DEBIAN.contains(&("command -v chromedriver", "chromium-driver")));
+    }
+
+    #[test]
+    fn commands_are_located_on_path() {
+        assert_eq!(locate(&["no-such-command-xyz", "sh"]).map(|p| p.is_absolute()), Some(true));
+        assert_eq!(locate(&["no-such-command-xyz"]), None);
+    }
 }

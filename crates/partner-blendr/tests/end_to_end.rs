@@ -64,6 +64,7 @@ async fn hash_link_logs_in_once_and_refuses_tampering_expiry_and_replay() {
     let (status, body) = get(link.as_str()).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("<p id=\"account\">new-co</p><p id=\"page\">home</p>"));
+    assert!(body.contains("<p id=\"account-name\">New &amp; Co</p>"), "{body}");
     assert_eq!(fake.account_ids(), ["acme", "new-co"]);
 
     assert_eq!(get(link.as_str()).await, (403, "sso refused: replayed\n".to_owned()));

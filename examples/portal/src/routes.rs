@@ -113,7 +113,11 @@ async fn home(State(s): State<AppState>, parts: Parts) -> Response {
             link("ovh-me", "/ovhcloud/me", "Your OVHcloud account"),
             link("open-blendr-hash", "/blendr/open?link=hash", "Open the Blendr hub (hash link)"),
             link("open-blendr-jwt", "/blendr/open?link=jwt", "Open the Blendr hub (JWT link)"),
-            link("open-blendr-post", "/blendr/open?link=post", "Open the Blendr hub (POST form)"),
+            link(
+                "open-blendr-post",
+                "/blendr/open?link=post",
+                "Open the Blendr hub (JWT in a POST form)"
+            ),
             link("open-teapplix", "/teapplix/open", "Open Teapplix"),
             link("cheetah-member", "/cheetah/member", "Your Cheetah loyalty page"),
         ]
@@ -214,8 +218,8 @@ async fn blendr_open(
     let user = require_user(&s, &parts).await?;
     let how = match q.get("link").map(String::as_str) {
         Some("jwt") => HubHandoff::JwtLink,
-        Some("post") => HubHandoff::HashPost,
-        Some("jwt-post") => HubHandoff::JwtPost,
+        Some("post") => HubHandoff::JwtPost,
+        Some("hash-post") => HubHandoff::HashPost,
         _ => HubHandoff::HashLink,
     };
     let account = HubAccount::new(format!("acme-{}", user.id), format!("Acme ({})", user.name));

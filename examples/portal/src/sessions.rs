@@ -26,18 +26,21 @@ pub struct Session {
 /// The session table.
 #[derive(Debug, Clone, Default)]
 pub struct Sessions {
-    table: Arc<Mutex<(HashMap<String, Session>, std::collections::VecDeque<String>)>>,
+    table: Arc<Mutex<Table>>,
 }
+
+/// The sessions by id, and their ids oldest first.
+type Table = (HashMap<String, Session>, std::collections::VecDeque<String>);
 
 impl Sessions {
     /// Starts a session; the `Set-Cookie` value to send.
     pub fn start(&self, user: AppUser, via: &'static str) -> String {
         let id = partner_core::random::token(24);
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        if table.0.len() >= MAX_SESSIONS {
-            if let Some(oldest) = table.1.pop_front() {
-                table.0.remove(&oldest);
-            }
+        if table.0.len() >= MAX_SESSIONS
+            && let Some(oldest) = table.1.pop_front()
+        {
+            table.0.remove(&oldest);
         }
         table.0.insert(id.clone(), Session { user, via });
         table.1.push_back(id.clone());

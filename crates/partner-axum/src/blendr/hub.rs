@@ -119,7 +119,9 @@ impl BlendrHub {
         &self.hub
     }
 
-    /// The response that opens `page` of the hub for `user` of `account`:
+    /// The response that opens `page` of the hub for `user` of `account`
+    /// (JWTs carry a random `jti`; a hash link is one handoff per second,
+    /// as its only varying field is the timestamp):
     /// a [`SignedRedirect`] for the links; for the POST forms a page whose
     /// form submits itself by a nonce'd script (a button without
     /// JavaScript), served with a CSP that lets it post only to the hub.
@@ -137,6 +139,9 @@ impl BlendrHub {
                 .user_id(user.id.as_str())
                 .user_name(user.name.as_str())
                 .user_email(user.email.as_str())
+                // A unique token id: two opens in one second are two handoffs,
+                // not one replayed.
+                .claim("jti", serde_json::Value::from(partner_core::random::token(16)))
         };
         let params = || -> Result<SsoParams, Problem> {
             Ok(SsoParams::new(account.id.as_str())?

@@ -33,7 +33,7 @@ type OnLinked = dyn Fn(&AppUser, &LinkRequest) + Send + Sync;
 /// use partner_axum::cloud66::Cloud66Handoffs;
 ///
 /// let env = Env::from_fn(|name| match name {
-///     "CLOUD66_PROVIDER_UID" => Some("provider-uid".into()),
+///     "CLOUD66_PROVIDER_UID" => Some("0123456789abcdefFEDCBA9876543210".into()),
 ///     "CLOUD66_PARTNER_ENDPOINT" => Some("https://app.cloud66.com/integrations/acme".into()),
 ///     _ => None,
 /// });

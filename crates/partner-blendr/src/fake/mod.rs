@@ -14,15 +14,26 @@
 //!   per-minute rate limit (300 by default, configurable, or off) answering
 //!   429 with `Retry-After`, `X-RateLimit-Limit`, `X-RateLimit-Remaining`
 //!   and `X-RateLimit-Reset`. Every API answer has an `X-Request-Id`.
+//! - `/connect`, `/connect/start`, `/callback`: Blendr's side of the OAuth2
+//!   "silent flow" against a partner authorization server
+//!   ([`FakeBlendrBuilder::silent_flow_partner`]): the hub sends the user
+//!   to the partner's authorize URL with `prompt=none`, exchanges the code,
+//!   verifies the id token, refreshes once and records the connection
+//!   ([`RunningBlendr::connections`]).
 //!
 //! Every store is bounded: accounts created by logins ([`MAX_ACCOUNTS`],
 //! ids and names of at most [`MAX_ACCOUNT_FIELD_BYTES`]), the replay guard
-//! ([`MAX_REPLAY_ENTRIES`]), and request bodies ([`MAX_SSO_BODY_BYTES`],
-//! [`MAX_API_BODY_BYTES`]).
+//! ([`MAX_REPLAY_ENTRIES`]), silent-flow states and connections
+//! ([`MAX_CONNECT_STATES`], [`MAX_CONNECTIONS`]), request bodies
+//! ([`MAX_SSO_BODY_BYTES`], [`MAX_API_BODY_BYTES`]) and the partner's token
+//! answers ([`MAX_TOKEN_ANSWER_BYTES`]).
 
 mod api;
+mod connect;
 mod sso;
 mod state;
+
+pub use connect::{DEFAULT_SILENT_FLOW_SCOPE, SilentConnection, SilentFlowPartner};
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -30,12 +41,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
-use partner_core::server::{Fake, LoopbackServer, ServerLimits};
+use partner_core::server::{ExpiringMap, Fake, LoopbackServer, ServerLimits};
 use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock};
 use serde_json::{Value, json};
 
+use self::connect::SilentClient;
 use self::state::{Data, FakeAccount, HubState, routes};
 use crate::{Error, HashVerifier, JwtVerifier, PROVIDER, default_policy};
 
@@ -60,6 +73,23 @@ pub const MAX_SSO_BODY_BYTES: usize = 16 * 1024;
 /// Largest body of `POST /v1/accounts/{id}/blends/{guid}/run` (bytes);
 /// larger answers 413.
 pub const MAX_API_BODY_BYTES: usize = 64 * 1024;
+/// Silent-flow `state`s remembered at most (each single use, valid
+/// [`CONNECT_STATE_LIFETIME`]); the oldest is dropped when full.
+pub const MAX_CONNECT_STATES: usize = 10_000;
+/// How long a silent-flow `state` can come back to `/callback`.
+pub const CONNECT_STATE_LIFETIME: Duration = Duration::from_secs(600);
+/// Silent-flow connections held at most (one per `sub`); the oldest is
+/// dropped when full.
+pub const MAX_CONNECTIONS: usize = 10_000;
+/// Timeout of each call the hub makes to the partner's token endpoint.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest token endpoint answer the hub reads (bytes); larger fails the
+/// connection (502).
+pub const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
+/// The web host [`FakeBlendrBuilder::into_router`] writes into its
+/// silent-flow redirect URI unless [`FakeBlendrBuilder::public_url`] says
+/// otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1";
 
 /// Entry point of the fake; see [`FakeBlendr::builder`].
 #[derive(Debug)]
@@ -79,6 +109,8 @@ impl FakeBlendr {
             clock: Arc::new(SystemClock),
             allowed_params: Vec::new(),
             replay_capacity: MAX_REPLAY_ENTRIES,
+            silent: None,
+            public_url: None,
         }
     }
 }
@@ -96,6 +128,8 @@ pub struct FakeBlendrBuilder {
     clock: Arc<dyn Clock>,
     allowed_params: Vec<String>,
     replay_capacity: usize,
+    silent: Option<SilentFlowPartner>,
+    public_url: Option<String>,
 }
 
 impl FakeBlendrBuilder {
@@ -184,8 +218,61 @@ impl FakeBlendrBuilder {
         self
     }
 
-    /// The shared state; an empty API key is refused (`EmptyKey`).
-    fn into_state(self) -> Result<Arc<HubState>, Error> {
+    /// The partner authorization server the hub connects accounts with
+    /// through Blendr's OAuth2 "silent flow" (without it, `/connect`,
+    /// `/connect/start` and `/callback` answer 404):
+    ///
+    /// - `GET /connect`: a page with `<a id="connect"
+    ///   href="/connect/start">Connect your account</a>` (no script needed)
+    ///   and the latest connection, if any (`id="current-subject"`,
+    ///   `current-name`, `current-email`).
+    /// - `GET /connect/start`: 303 to the partner's authorize URL with
+    ///   `response_type=code`, `client_id`, `redirect_uri=<hub>/callback`,
+    ///   `prompt=none`, a fresh single-use `state` (valid
+    ///   [`CONNECT_STATE_LIFETIME`]) and `scope` (see
+    ///   [`SilentFlowPartner::scope`]). Blendr's redirect URI is
+    ///   `https://auth.blendr.io/callback`
+    ///   ([`BLENDR_CALLBACK`](crate::oauth::BLENDR_CALLBACK)); the hub's own
+    ///   callback stands in for it, so the partner's
+    ///   [`SilentFlow`](crate::oauth::SilentFlow) takes it with
+    ///   `with_redirect_uri(running.callback_url())`.
+    /// - `GET /callback`: the `state` must be one the hub issued, and is
+    ///   used up (else 400 with `<p id="error">`). An `error` (such as
+    ///   `login_required`) is a 200 page with `<p id="error">`. A `code` is
+    ///   exchanged at the token endpoint (`grant_type=authorization_code`,
+    ///   HTTP Basic with the client credentials, [`CONNECT_TIMEOUT`], no
+    ///   redirects followed); the answer must be 200 JSON with
+    ///   `access_token`, `refresh_token`, `id_token` and `token_type`
+    ///   Bearer; the id token must be HS256 with the client secret, `aud`
+    ///   the client id, with `iss`, `sub`, `iat` and an `exp` still ahead
+    ///   on the fake's clock; then one `grant_type=refresh_token` call must
+    ///   give a new access token. Any failure is a 502 page saying what
+    ///   failed in `<p id="error">` (never a secret or token); success is a
+    ///   200 page "Connected" with `<p id="subject">`, and `<p id="name">`
+    ///   and `<p id="email">` when the id token has them, and the
+    ///   connection is recorded ([`RunningBlendr::connections`]).
+    ///
+    /// The partner's URLs are checked by [`start`](Self::start) and
+    /// [`into_router`](Self::into_router) (`https`, or `http` on a
+    /// loopback address; an empty client id or secret is refused).
+    pub fn silent_flow_partner(mut self, partner: SilentFlowPartner) -> Self {
+        self.silent = Some(partner);
+        self
+    }
+
+    /// The URL the routes of [`into_router`](Self::into_router) are served
+    /// at, written into the silent flow's `redirect_uri` (default
+    /// [`DEFAULT_PUBLIC_URL`]); [`start`](Self::start) uses its own
+    /// address.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// The shared state, served at `base`; an empty API key is refused
+    /// (`EmptyKey`), and so is a silent-flow partner that does not check.
+    fn into_state(self, base: &str) -> Result<Arc<HubState>, Error> {
+        let silent = self.silent.map(|p| SilentClient::new(p, base)).transpose()?;
         let replay = Arc::new(InMemoryReplayGuard::new(self.replay_capacity));
         let policy = default_policy().with_replay_guard(replay);
         let hash = HashVerifier::new(self.api_key.clone())?
@@ -201,29 +288,40 @@ impl FakeBlendrBuilder {
             page_size: self.page_size,
             rate_limit: self.rate_limit,
             clock: self.clock,
+            silent,
             data: Mutex::new(Data {
                 templates: self.templates,
                 accounts: self.accounts,
                 window: None,
                 logins: 0,
+                connect_states: ExpiringMap::new(MAX_CONNECT_STATES),
+                connections: ExpiringMap::new(MAX_CONNECTIONS),
+                latest_connection: None,
             }),
         }))
     }
 
     /// The fake's routes as an axum `Router`, to mount in a server of your
-    /// own (the SSO pages at `/sso...`, the API at `/v1/...`). An empty API
-    /// key is refused (`EmptyKey`, kind `malformed`).
-    pub fn into_router(self) -> Result<Router, Error> {
-        Ok(routes(self.into_state()?))
+    /// own (the SSO pages at `/sso...`, the API at `/v1/...`, the silent
+    /// flow at `/connect...` and `/callback`; set
+    /// [`public_url`](Self::public_url) to the address they are served
+    /// at). An empty API key is refused (`EmptyKey`, kind `malformed`), and
+    /// so is a silent-flow partner whose URLs or credentials do not check.
+    pub fn into_router(mut self) -> Result<Router, Error> {
+        let base = self.public_url.take().unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let base = base.trim_end_matches('/').to_owned();
+        Ok(routes(self.into_state(&base)?))
     }
 
     /// Serves the hub on `127.0.0.1:port` (0 picks a free port). An empty
-    /// API key is refused as [`std::io::ErrorKind::InvalidInput`].
+    /// API key, or a silent-flow partner that does not check, is refused as
+    /// [`std::io::ErrorKind::InvalidInput`].
     pub async fn start(self, port: u16) -> std::io::Result<RunningBlendr> {
-        let state = self
-            .into_state()
-            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
         let listener = LoopbackServer::bind(port).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = self
+            .into_state(&base)
+            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
         let server =
             LoopbackServer::start(listener, routes(state.clone()), ServerLimits::default())?;
         Ok(RunningBlendr { state, server })
@@ -266,6 +364,26 @@ impl RunningBlendr {
     /// The external ids of the accounts, sorted.
     pub fn account_ids(&self) -> Vec<String> {
         self.state.lock().accounts.keys().cloned().collect()
+    }
+
+    /// `<base>/connect`: where a person starts the silent flow.
+    pub fn connect_url(&self) -> String {
+        format!("{}/connect", self.server.base_url())
+    }
+
+    /// `<base>/callback`: the redirect URI the hub sends in the silent
+    /// flow (standing in for Blendr's `https://auth.blendr.io/callback`).
+    pub fn callback_url(&self) -> String {
+        format!("{}/callback", self.server.base_url())
+    }
+
+    /// The accounts connected through the silent flow (one per `sub`, the
+    /// latest kept; at most [`MAX_CONNECTIONS`]), sorted by subject.
+    pub fn connections(&self) -> Vec<SilentConnection> {
+        let mut all: Vec<SilentConnection> =
+            self.state.lock().connections.values_mut().map(|c| c.clone()).collect();
+        all.sort_by(|a, b| a.subject.cmp(&b.subject));
+        all
     }
 
     /// Stops the server and waits for it.

@@ -123,13 +123,15 @@ fn login(state: &HubState, method: &Method, uri: &Uri, body: &str, page: Page) -
     if let Some(name) = account_name {
         account.name = name;
     }
+    let name = account.name.clone();
     data.logins += 1;
     let session = partner_core::random::token(16);
     let html = format!(
         "<!doctype html><html><head><title>Integration hub</title></head><body><h1>Integration hub</h1>\
-         <p id=\"account\">{}</p><p id=\"page\">{}</p></body></html>\n",
+         <p id=\"account\">{}</p><p id=\"page\">{}</p><p id=\"account-name\">{}</p></body></html>\n",
         html_escape(&account_id),
-        html_escape(&page_text)
+        html_escape(&page_text),
+        html_escape(&name)
     );
     (
         StatusCode::OK,

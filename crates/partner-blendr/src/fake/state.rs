@@ -9,9 +9,11 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
 use axum::routing::{any, get, post};
+use partner_core::server::ExpiringMap;
 use partner_core::{Clock, Secret, UnixTime};
 
-use super::{MAX_API_BODY_BYTES, MAX_SSO_BODY_BYTES, api, sso};
+use super::connect::SilentClient;
+use super::{MAX_API_BODY_BYTES, MAX_SSO_BODY_BYTES, SilentConnection, api, connect, sso};
 use crate::{HashVerifier, JwtVerifier};
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub(super) struct HubState {
     pub(super) page_size: usize,
     pub(super) rate_limit: Option<u32>,
     pub(super) clock: Arc<dyn Clock>,
+    /// The silent-flow partner, when configured.
+    pub(super) silent: Option<SilentClient>,
     pub(super) data: Mutex<Data>,
 }
 
@@ -40,6 +44,12 @@ pub(super) struct Data {
     /// Start of the current rate-limit minute and calls in it.
     pub(super) window: Option<(UnixTime, u32)>,
     pub(super) logins: u64,
+    /// Silent-flow `state`s issued and not yet back.
+    pub(super) connect_states: ExpiringMap<String, ()>,
+    /// Silent-flow connections, by subject.
+    pub(super) connections: ExpiringMap<String, SilentConnection>,
+    /// The latest connection, shown on `/connect`.
+    pub(super) latest_connection: Option<SilentConnection>,
 }
 
 impl HubState {
@@ -63,6 +73,9 @@ pub(super) fn routes(state: Arc<HubState>) -> Router {
             post(api::run).layer(DefaultBodyLimit::max(MAX_API_BODY_BYTES)),
         )
         .route("/v1/{*rest}", any(api::not_found))
+        .route("/connect", get(connect::connect_page))
+        .route("/connect/start", get(connect::connect_start))
+        .route("/callback", get(connect::callback))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_request))
         .with_state(state)
 }

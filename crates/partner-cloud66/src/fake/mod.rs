@@ -8,8 +8,10 @@
 //!   "`<partner>` is already linked to this account".
 //! - `GET /sso/signin/{provider}`: redirects to the partner's registered URL
 //!   with a fresh multipass and signature for the signed-in user.
-//! - `GET /oauth/authorize` (auto-approves for the signed-in user; errors as
-//!   RFC 6749 §4.1.2.1 asks) and `POST /oauth/token` (client authentication
+//! - `GET /oauth/authorize` (auto-approves for the signed-in user, or with
+//!   [`FakeCloud66Builder::oauth_consent`] shows a consent page whose form
+//!   posts to `POST /oauth/authorize`; errors as RFC 6749 §4.1.2.1 asks)
+//!   and `POST /oauth/token` (client authentication
 //!   by HTTP Basic or in the body; codes single use, bound to the client and
 //!   the redirect URI, valid [`CODE_LIFETIME`]; tokens that do not expire).
 //! - `GET /api/3/stacks` (paged, scope `public`), `GET /api/3/stacks/{uid}`,
@@ -21,10 +23,11 @@
 //!   [`FakeCloud66Builder::stand_in_oauth_app`]), so a person can walk the
 //!   flows in a browser without a partner site.
 //!
-//! Every store is bounded: at most [`DEFAULT_MAX_CODES`] pending codes and
-//! [`DEFAULT_MAX_TOKENS`] tokens (the oldest dropped when full), and each
-//! route that reads a body has its own size limit ([`TOKEN_BODY_LIMIT`],
-//! [`LINK_BODY_LIMIT`]).
+//! Every store is bounded: at most [`DEFAULT_MAX_CODES`] pending codes,
+//! [`DEFAULT_MAX_TOKENS`] tokens and [`MAX_CONSENTS`] open consent pages
+//! (the oldest dropped when full), and each route that reads a body has its
+//! own size limit ([`TOKEN_BODY_LIMIT`], [`LINK_BODY_LIMIT`],
+//! [`CONSENT_BODY_LIMIT`]).
 //!
 //! [`FakeCloud66Builder::into_router`] gives the same routes unstarted, to
 //! mount in your own server; [`RunningCloud66`] implements
@@ -46,7 +49,9 @@ use partner_core::server::{ExpiringMap, LoopbackServer, ServerLimits};
 use partner_core::{Clock, InMemoryReplayGuard, Secret, SystemClock};
 
 pub use running::RunningCloud66;
-use state::{CodeGrant, Data, FakeState, OAuthApp, Partner, routes, text, with_query};
+use state::{
+    CodeGrant, ConsentGrant, Data, FakeState, OAuthApp, Partner, routes, text, with_query,
+};
 
 use crate::multipass::default_policy;
 use crate::{MultipassKeys, MultipassSigner, MultipassVerifier};
@@ -72,6 +77,17 @@ pub const TOKEN_BODY_LIMIT: usize = 8 * 1024;
 /// Largest body the partner endpoint and the stand-in link form read
 /// (larger: 413).
 pub const LINK_BODY_LIMIT: usize = 16 * 1024;
+
+/// Largest body `POST /oauth/authorize` (the consent form) reads (larger:
+/// 413).
+pub const CONSENT_BODY_LIMIT: usize = 8 * 1024;
+
+/// Consent pages open at once at most (each holds a single-use anti-forgery
+/// token; the oldest is dropped when a new page would exceed it).
+pub const MAX_CONSENTS: usize = 10_000;
+
+/// How long the anti-forgery token of a consent page can be used.
+pub const CONSENT_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Multipass tokens the SSO stand-in page remembers, to show replays.
 const SSO_REPLAY_CAPACITY: usize = 10_000;
@@ -134,6 +150,7 @@ impl FakeCloud66 {
             max_tokens: DEFAULT_MAX_TOKENS,
             clock: Arc::new(SystemClock),
             public_url: None,
+            consent: false,
         }
     }
 }
@@ -151,6 +168,7 @@ pub struct FakeCloud66Builder {
     max_tokens: usize,
     clock: Arc<dyn Clock>,
     public_url: Option<String>,
+    consent: bool,
 }
 impl FakeCloud66Builder {
     /// The partner: its name (PROVIDER), its 32-character UID, the URL the
@@ -234,6 +252,38 @@ impl FakeCloud66Builder {
             client_secret: client_secret.into(),
             redirect_uri: None,
         });
+        self
+    }
+
+    /// Whether `GET /oauth/authorize` asks the signed-in user first, as
+    /// Cloud 66 (Doorkeeper) does (default `false`: approved at once, so
+    /// OAuth2 client libraries run the flow without a browser).
+    ///
+    /// With `true`, a valid authorize request (checked as before; errors as
+    /// before) answers `200` with a consent page: the title
+    /// "Authorize `<client id>`", the scopes asked for (`<ul id="scopes">`),
+    /// the signed-in user (`<p id="user">`) and a form that posts the
+    /// checked request, with a single-use anti-forgery `consent` token
+    /// (valid [`CONSENT_LIFETIME`]), to `POST /oauth/authorize`, with two
+    /// buttons: `id="authorize"` and `id="deny"`. That POST checks the
+    /// request again and takes the token once (unknown, used, expired or
+    /// issued for another request: a 400 page), then redirects to the
+    /// client with a `code` (as the automatic approval does) or with
+    /// `error=access_denied` (RFC 6749 §4.1.2.1); `state` only when sent.
+    /// The pages are plain HTML (no script), `Cache-Control: no-store`,
+    /// never framed (`X-Frame-Options: DENY`, `frame-ancestors 'none'`).
+    ///
+    /// ```
+    /// use partner_cloud66::fake::FakeCloud66;
+    ///
+    /// let builder = FakeCloud66::builder()
+    ///     .user("u-42", "jon@smith.com", "Jon Smith")
+    ///     .stand_in_oauth_app("client-1", "secret-1")
+    ///     .oauth_consent(true);
+    /// # let _ = builder;
+    /// ```
+    pub fn oauth_consent(mut self, ask: bool) -> Self {
+        self.consent = ask;
         self
     }
 
@@ -344,6 +394,7 @@ impl FakeCloud66Builder {
             app,
             stacks: self.stacks,
             per_page: self.per_page,
+            consent: self.consent,
             clock: self.clock,
             signer: keys.map(MultipassSigner::new),
             sso_verifier,
@@ -351,6 +402,7 @@ impl FakeCloud66Builder {
                 linked: std::collections::HashSet::new(),
                 codes: ExpiringMap::new(self.max_codes),
                 tokens: ExpiringMap::new(self.max_tokens),
+                consents: ExpiringMap::new(MAX_CONSENTS),
             }),
         })
     }

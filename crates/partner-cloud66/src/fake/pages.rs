@@ -1,7 +1,7 @@
 //! Stand-in partner pages: what a partner site would show, served by the
 //! fake itself so the flows can be walked in a browser. Plain HTML, every
-//! value HTML-escaped, `no-store`, and a content security policy that
-//! allows no script and forms to this host only.
+//! value HTML-escaped, `no-store`, never framed, and a content security
+//! policy that allows no script (`partner_core::server::html_page`).
 
 use std::sync::Arc;
 

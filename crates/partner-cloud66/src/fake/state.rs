@@ -13,8 +13,8 @@ use partner_core::server::ExpiringMap;
 use partner_core::{Clock, Secret};
 
 use super::{
-    FakeUser, LINK_BODY_LIMIT, STAND_IN_LINK_PATH, STAND_IN_OAUTH_PATH, STAND_IN_SSO_PATH,
-    TOKEN_BODY_LIMIT, api, link, oauth, pages, sso,
+    CONSENT_BODY_LIMIT, FakeUser, LINK_BODY_LIMIT, STAND_IN_LINK_PATH, STAND_IN_OAUTH_PATH,
+    STAND_IN_SSO_PATH, TOKEN_BODY_LIMIT, api, link, oauth, pages, sso,
 };
 use crate::{MultipassSigner, MultipassVerifier, ScopeSet};
 
@@ -43,6 +43,8 @@ pub(super) struct FakeState {
     pub(super) app: Option<OAuthApp>,
     pub(super) stacks: Vec<(String, String)>,
     pub(super) per_page: usize,
+    /// Whether `GET /oauth/authorize` shows a consent page.
+    pub(super) consent: bool,
     pub(super) clock: Arc<dyn Clock>,
     /// The partner's multipass signer (`None`: no partner, or a UID that
     /// is not 32 characters).
@@ -62,10 +64,22 @@ pub(super) struct CodeGrant {
     pub(super) scopes: ScopeSet,
 }
 
+/// What a consent page's anti-forgery token was issued for: the checked
+/// authorize request the page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ConsentGrant {
+    pub(super) client_id: String,
+    pub(super) redirect_uri: Option<String>,
+    pub(super) scope: String,
+    pub(super) state: Option<String>,
+}
+
 pub(super) struct Data {
     pub(super) linked: HashSet<String>,
     pub(super) codes: ExpiringMap<String, CodeGrant>,
     pub(super) tokens: ExpiringMap<String, ScopeSet>,
+    /// Open consent pages, by anti-forgery token.
+    pub(super) consents: ExpiringMap<String, ConsentGrant>,
 }
 
 impl fmt::Debug for Data {
@@ -75,6 +89,7 @@ impl fmt::Debug for Data {
             .field("linked", &self.linked.len())
             .field("codes", &self.codes.len())
             .field("tokens", &self.tokens.len())
+            .field("consents", &self.consents.len())
             .finish()
     }
 }
@@ -101,6 +116,11 @@ pub(super) fn text(status: StatusCode, body: impl Into<String>) -> Response {
 
 /// Every route of the fake, on `state`.
 pub(super) fn routes(state: Arc<FakeState>) -> Router {
+    let authorize = if state.consent {
+        get(oauth::authorize).post(oauth::consent).layer(DefaultBodyLimit::max(CONSENT_BODY_LIMIT))
+    } else {
+        get(oauth::authorize)
+    };
     Router::new()
         .route("/integrations/{partner}/start", get(link::start_link))
         .route("/integrations/{partner}/done", get(link::link_done))
@@ -109,7 +129,7 @@ pub(super) fn routes(state: Arc<FakeState>) -> Router {
             post(link::link).layer(DefaultBodyLimit::max(LINK_BODY_LIMIT)),
         )
         .route("/sso/signin/{provider}", get(sso::sso_signin))
-        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth/authorize", authorize)
         .route("/oauth/token", post(oauth::token).layer(DefaultBodyLimit::max(TOKEN_BODY_LIMIT)))
         .route("/api/3/stacks", get(api::stacks))
         .route("/api/3/stacks/{uid}", get(api::stack))
