@@ -1,6 +1,8 @@
 //! Every extractor and parser of partner-axum, on arbitrary input: a typed
 //! 4xx problem (or a value), never a panic, never the input echoed back.
 
+#![allow(clippy::unwrap_used)] // a test: a failed set-up is a failed test
+
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;

@@ -1,5 +1,6 @@
 //! Shared by the integration tests: a test login and a server on 127.0.0.1.
 
+#![allow(clippy::unwrap_used)] // a test: a failed set-up is a failed test
 #![allow(dead_code, unreachable_pub)]
 
 use axum::Router;
