@@ -154,7 +154,7 @@ async fn login(State(s): State<AppState>, Form(form): Form<HashMap<String, Strin
             "Cannot log in",
             "give a valid e-mail address and a name",
         );
-        return (problem.status(), html("Cannot log in", &problem_page(&problem))).into_response();
+        return (problem.status(), axum::response::Html(problem_page(&problem))).into_response();
     }
     let id = email.split('@').next().unwrap_or(email).to_owned();
     let cookie = s.sessions.start(AppUser::new(id, name, email), "password");

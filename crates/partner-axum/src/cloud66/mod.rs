@@ -50,9 +50,25 @@ pub struct Cloud66Handoffs {
 struct Inner {
     link: LinkRedirectVerifier,
     multipass: Option<MultipassVerifier>,
+    single_use: Option<Arc<dyn ReplayStore>>,
     provisioning: Option<ProvisioningClient>,
     on_linked: Option<Arc<OnLinked>>,
     clock: Arc<dyn Clock>,
+}
+
+impl Inner {
+    /// Gives the multipass verifier its single-use check: the configured
+    /// store, else its own guard, else an in-memory guard.
+    fn enforce_single_use(&mut self) {
+        let Some(verifier) = self.multipass.take() else { return };
+        let policy: AcceptancePolicy = verifier.policy().clone();
+        let policy = match &self.single_use {
+            Some(store) => policy.with_replay_store(store.clone()),
+            None if policy.is_single_use() => policy,
+            None => policy.with_replay_guard(Arc::new(InMemoryReplayGuard::new(REPLAY_CAPACITY))),
+        };
+        self.multipass = Some(verifier.with_policy(policy));
+    }
 }
 
 impl fmt::Debug for Cloud66Handoffs {
@@ -79,6 +95,7 @@ impl Cloud66Handoffs {
             inner: Arc::new(Inner {
                 link: LinkRedirectVerifier::default(),
                 multipass: None,
+                single_use: None,
                 provisioning: None,
                 on_linked: None,
                 clock: Arc::new(SystemClock),
@@ -102,32 +119,25 @@ impl Cloud66Handoffs {
         self.edit(|i| i.link = link)
     }
 
-    /// The multipass verifier. A verifier whose policy has no single use
-    /// gets an in-memory guard: a multipass login is always single use.
+    /// The multipass verifier. A multipass login is always single use:
+    /// against the [`single_use_store`](Self::single_use_store) when one is
+    /// set (in either order), else the verifier's own guard, else an
+    /// in-memory one.
     #[must_use]
     pub fn multipass(self, verifier: MultipassVerifier) -> Self {
-        let verifier = if verifier.policy().is_single_use() {
-            verifier
-        } else {
-            let policy = verifier
-                .policy()
-                .clone()
-                .with_replay_guard(Arc::new(InMemoryReplayGuard::new(REPLAY_CAPACITY)));
-            verifier.with_policy(policy)
-        };
-        self.edit(|i| i.multipass = Some(verifier))
+        self.edit(|i| {
+            i.multipass = Some(verifier);
+            i.enforce_single_use();
+        })
     }
 
     /// Keeps multipass single use in `store` (Redis for a fleet:
     /// `partner_redis::RedisReplayStore`) instead of process memory.
-    /// Call after [`multipass`](Self::multipass).
     #[must_use]
     pub fn single_use_store(self, store: Arc<dyn ReplayStore>) -> Self {
         self.edit(|i| {
-            if let Some(v) = i.multipass.take() {
-                let policy: AcceptancePolicy = v.policy().clone().with_replay_store(store);
-                i.multipass = Some(v.with_policy(policy));
-            }
+            i.single_use = Some(store);
+            i.enforce_single_use();
         })
     }
 
@@ -185,5 +195,60 @@ impl Cloud66Handoffs {
             handoffs = handoffs.provisioning(client);
         }
         Ok(handoffs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partner_core::Unavailability;
+    use partner_core::replay::{ReplayKey, StoreFuture};
+
+    /// A store that is always down: which store a verifier uses shows in
+    /// the answer.
+    struct Down;
+    impl ReplayStore for Down {
+        fn consume<'a>(
+            &'a self,
+            _: &'a ReplayKey,
+            _: partner_core::UnixTime,
+            _: partner_core::UnixTime,
+        ) -> StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Err(partner_core::Error::unavailable(
+                "test store",
+                Unavailability::Store,
+                None,
+            ))))
+        }
+    }
+
+    #[test]
+    fn the_store_applies_in_either_order() {
+        let verifier = || {
+            MultipassVerifier::new(
+                MultipassKeys::cloud66("0123456789abcdefFEDCBA9876543210").unwrap(),
+            )
+        };
+        let store: Arc<dyn ReplayStore> = Arc::new(Down);
+        let before = Cloud66Handoffs::new().single_use_store(store.clone()).multipass(verifier());
+        let after = Cloud66Handoffs::new().multipass(verifier()).single_use_store(store);
+        let signer = partner_cloud66::multipass::MultipassSigner::new(
+            MultipassKeys::cloud66("0123456789abcdefFEDCBA9876543210").unwrap(),
+        );
+        let now = partner_core::UnixTime::from_secs(1_000);
+        let link = signer.sign_identity("a@b.co", "A", partner_core::UnixTime::from_secs(1_100));
+        for handoffs in [before, after] {
+            let v = handoffs.multipass_verifier().unwrap();
+            let verified = v.verify(&link.multipass, link.signature.as_deref(), now).unwrap();
+            // The synchronous path refuses an async store: it is configured.
+            let err = verified.accept().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    partner_core::Error::Unavailable { reason: Unavailability::AsyncStore, .. }
+                ),
+                "{err:?}"
+            );
+        }
     }
 }
