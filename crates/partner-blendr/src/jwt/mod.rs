@@ -5,6 +5,7 @@
 //! confuse (`none`, RS256 with the key as a public key, ...).
 
 mod claims;
+mod common;
 mod signer;
 mod verify;
 

@@ -11,6 +11,7 @@ use partner_core::{
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::common::{self, COMMON_HS256_HEADERS};
 use crate::params::IDENTITY_PARAMS;
 use crate::text::find_byte;
 use crate::{Error, PROVIDER, default_policy};
@@ -191,17 +192,6 @@ struct HeaderFacts {
 
 /// Decoded headers up to this size are read from the stack.
 const HEADER_STACK: usize = 192;
-
-/// The headers of HS256 tokens as common libraries write them, in
-/// base64url: `{"typ":"JWT","alg":"HS256"}` (jsonwebtoken),
-/// `{"alg":"HS256","typ":"JWT"}` (PyJWT, jose, jjwt) and `{"alg":"HS256"}`.
-/// A header part that is one of these texts decodes (strictly) to that JSON
-/// and nothing else, so it is read without decoding or parsing.
-const COMMON_HS256_HEADERS: [&str; 3] = [
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
-    "eyJhbGciOiJIUzI1NiJ9",
-];
 
 /// The base64url header part, decoded and read (`malformed` when it is not
 /// base64url or not a JSON object).
@@ -426,18 +416,25 @@ impl JwtVerifier {
         if header.crit {
             return Err(shape_first(Error::UnsupportedCriticalHeader));
         }
-        let claims =
-            match jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation) {
-                Ok(data) => data.claims,
-                Err(err) => {
-                    let err = if signature_bytes(signature_b64).is_some() {
-                        from_jwt_error(&err)
-                    } else {
-                        CoreError::BadSignature.into()
-                    };
-                    return Err(shape_first(err));
+        let message = token.get(..signature_start.saturating_sub(1)).unwrap_or_default();
+        let common = common::claims(&self.key, header_b64, payload_b64, signature_b64, message);
+        let claims = match common {
+            Some(claims) => claims,
+            None => {
+                match jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation)
+                {
+                    Ok(data) => data.claims,
+                    Err(err) => {
+                        let err = if signature_bytes(signature_b64).is_some() {
+                            from_jwt_error(&err)
+                        } else {
+                            CoreError::BadSignature.into()
+                        };
+                        return Err(shape_first(err));
+                    }
                 }
-            };
+            }
+        };
 
         // 3. Claims, in one pass.
         let (mut iat, mut exp, mut nbf, mut flat_id, mut nested) = (None, None, None, None, None);
