@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use partner_core::encoding::form_encode_component;
+use partner_core::encoding::{ShortText, form_encode_component};
 
 /// What a parameter name is to a hash link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +133,9 @@ pub(crate) struct Found {
     /// name a link may carry with no rule of its own (a flag, so that the
     /// common case is one predictable branch, not a jump table).
     pub(crate) plain: bool,
+    /// `&name=` in a window, when it holds at most 16 bytes (most names):
+    /// appended with one store.
+    pub(crate) joined: Option<ShortText>,
     at: usize,
     joined_len: usize,
 }
@@ -183,8 +186,9 @@ impl Key {
     }
 }
 
-/// A slot of the table (32 bytes): the key of a name, where its text is,
-/// its kind and flags; `joined_len` 0 marks a free slot.
+/// A slot of the table: the key of a name, where its text is (and
+/// `&name=` itself when short), its kind and flags; `joined_len` 0 marks a
+/// free slot.
 #[derive(Clone, Copy)]
 struct Slot {
     key: Key,
@@ -195,6 +199,7 @@ struct Slot {
     kind: NameKind,
     declared: bool,
     plain: bool,
+    joined: Option<ShortText>,
 }
 
 impl Default for Slot {
@@ -206,6 +211,7 @@ impl Default for Slot {
             kind: NameKind::Declared,
             declared: false,
             plain: false,
+            joined: None,
         }
     }
 }
@@ -253,7 +259,8 @@ impl NameTable {
                 break;
             };
             let plain = matches!(kind, NameKind::Identity | NameKind::Declared);
-            slots[i] = Slot { key, at, joined_len, kind, declared, plain };
+            let joined = text.get(at as usize..(at + joined_len) as usize).and_then(ShortText::new);
+            slots[i] = Slot { key, at, joined_len, kind, declared, plain, joined };
         }
         NameTable { declared, text, slots }
     }
@@ -274,8 +281,9 @@ impl NameTable {
                 && (key.len <= KEY_BYTES
                     || self.text.get(at + joined_len..at + joined_len + name.len()) == Some(name))
             {
-                let (kind, declared, plain) = (slot.kind, slot.declared, slot.plain);
-                return Some(Found { kind, declared, plain, at, joined_len });
+                let (kind, declared, plain, joined) =
+                    (slot.kind, slot.declared, slot.plain, slot.joined);
+                return Some(Found { kind, declared, plain, joined, at, joined_len });
             }
             i = (i + 1) & mask;
         }

@@ -42,6 +42,9 @@ const RESERVED: [&str; 8] =
 #[derive(Clone, PartialEq, Eq)]
 pub struct SsoParams {
     pairs: Vec<(String, String)>,
+    /// The bytes of every name and value, kept as pairs are set, so that
+    /// a signer sizes its buffer without a pass over them.
+    bytes: usize,
 }
 
 impl SsoParams {
@@ -51,14 +54,19 @@ impl SsoParams {
         if account_id.is_empty() {
             return Err(CoreError::Malformed("accountid is empty").into());
         }
-        Ok(SsoParams { pairs: vec![("accountid".to_owned(), account_id)] })
+        let bytes = "accountid".len() + account_id.len();
+        Ok(SsoParams { pairs: vec![("accountid".to_owned(), account_id)], bytes })
     }
 
     fn set(mut self, name: &str, value: impl Into<String>) -> Self {
         let value = value.into();
+        self.bytes += value.len();
         match self.pairs.iter_mut().find(|(k, _)| k == name) {
-            Some(pair) => pair.1 = value,
-            None => self.pairs.push((name.to_owned(), value)),
+            Some(pair) => self.bytes -= std::mem::replace(&mut pair.1, value).len(),
+            None => {
+                self.bytes += name.len();
+                self.pairs.push((name.to_owned(), value));
+            }
         }
         self
     }
@@ -103,6 +111,16 @@ impl SsoParams {
     /// The parameters in the order they are sent (`accountid` first).
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// How many parameters there are.
+    pub(crate) fn count(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// The bytes of every name and value together (before encoding).
+    pub(crate) fn text_len(&self) -> usize {
+        self.bytes
     }
 }
 

@@ -112,6 +112,13 @@ proptest! {
         writer.push_encoded(&text);
         writer.push_encoded(&text);
         prop_assert_eq!(writer.finish(), format!("{prefix}{want}{want}"));
+        // A short text appended with one store, then more text after it.
+        let short = partner_core::encoding::ShortText::new(&prefix).unwrap();
+        let mut writer = FormWriter::new(text.clone());
+        writer.push_short(&short);
+        writer.push_encoded(&text);
+        writer.push_short(&short);
+        prop_assert_eq!(writer.finish(), format!("{text}{prefix}{want}{prefix}"));
     }
 
     // A keyed HMAC state made once tags as keying per call does.

@@ -27,7 +27,13 @@ pub(crate) fn link_with_query(page_url: String, pairs: &[(&str, &str)]) -> SsoLi
 /// non-ASCII), then `&timestamp=` with up to 20 digits and `&hash=` with 64
 /// hex digits.
 fn query_capacity<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> usize {
-    let bytes: usize = pairs.map(|(k, v)| k.len() + v.len() + 2).sum();
+    let (count, text) = pairs.fold((0, 0), |(n, len), (k, v)| (n + 1, len + k.len() + v.len()));
+    capacity_for(count, text)
+}
+
+/// [`query_capacity`] of `count` pairs of `text` bytes in all.
+fn capacity_for(count: usize, text: usize) -> usize {
+    let bytes = text + 2 * count;
     bytes + bytes / 4 + 128
 }
 
@@ -201,12 +207,11 @@ impl HashLinkSigner {
             let Some(found) = found.filter(|f| f.plain || f.kind == NameKind::AccountId) else {
                 continue;
             };
-            let joined = if out.len() > start {
-                self.allowed.joined(found)
-            } else {
-                self.allowed.first(found)
-            };
-            out.push_str(joined);
+            match found.joined {
+                Some(joined) if out.len() > start => out.push_short(&joined),
+                _ if out.len() > start => out.push_str(self.allowed.joined(found)),
+                _ => out.push_str(self.allowed.first(found)),
+            }
             out.push_encoded(value);
         }
         check.result()?;
@@ -231,7 +236,7 @@ impl HashLinkSigner {
         now: UnixTime,
     ) -> Result<SsoLink, Error> {
         // One allocation: the page URL is written where the query follows.
-        let query = query_capacity(params.pairs());
+        let query = capacity_for(params.count(), params.text_len());
         let mut url = String::with_capacity(hub.page_url_len(page) + 1 + query);
         hub.push_page_url(&mut url, page);
         url.push('?');

@@ -19,7 +19,7 @@ pub use form::{
     push_form_encoded, push_form_pairs, raw_pairs,
 };
 pub use html::{html_escape, push_html_escaped};
-pub use writer::FormWriter;
+pub use writer::{FormWriter, ShortText};
 
 /// Lower-case hexadecimal of `bytes`, the form every signature here is written in.
 ///

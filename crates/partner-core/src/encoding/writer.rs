@@ -23,37 +23,21 @@ static ENCODED: [u32; 256] = {
     table
 };
 
-/// The byte each byte encodes to when it stays one byte (space is `+`);
-/// 0 for the bytes that are percent-encoded.
-static PLAIN: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let code = ENCODED[b];
-        if code >> 24 == 1 {
-            table[b] = code as u8;
-        }
-        b += 1;
-    }
-    table
-};
-
 /// Form-encoded text (a query, or an `application/x-www-form-urlencoded`
 /// body) built in one buffer, after an optional prefix such as a page URL
 /// and its `?`.
 ///
 /// Values go through [`push_encoded`](Self::push_encoded), the WHATWG byte
 /// serializer as [`form_encode_component`](super::form_encode_component)
-/// has it. A run of 8 bytes is looked up in a table of one-byte forms and
-/// stored as one word; each byte that is percent-encoded instead (a zero
-/// in that word) is written over its place and the rest of the word stored
-/// again after it. Shorter tails go by groups of 4 through a second table
-/// (up to 3 output bytes and a length per byte), into zeroed room kept
-/// ahead of the text, so no byte's class costs a branch of its own. That
-/// runs at about 0.7 ns per output byte on SSO parameters
-/// (`cargo xtask bench`), where a branch per byte mispredicts at every
-/// space and `@` (about 1 ns per byte) and the generic serializer yields a
-/// string per run (about 1.6). [`as_bytes`](Self::as_bytes) is what was
+/// has it. Each run of 16 bytes is classified with plain comparisons the
+/// compiler does on 16 lanes at once, and its one-byte forms (space as
+/// `+`) are stored as one 16-byte word; each byte that is percent-encoded
+/// instead (a zero lane) is written over its place from a table of
+/// escapes, and the rest of its half-word stored again after it. A tail
+/// of under 16 bytes is loaded into registers from two overlapping loads,
+/// zero-padded, and goes the same way; what the padding writes past the
+/// end is scratch room. No byte costs a table read or a branch of its own
+/// unless it is escaped. [`as_bytes`](Self::as_bytes) is what was
 /// written so far, for signing before the signature is appended.
 ///
 /// ```
@@ -115,6 +99,17 @@ impl FormWriter {
         }
     }
 
+    /// Appends a [`ShortText`] with one 16-byte store (what it holds past
+    /// its length lands in the room, as scratch).
+    #[inline]
+    pub fn push_short(&mut self, text: &ShortText) {
+        self.room(16);
+        if let Some(window) = self.buf.get_mut(self.end..).and_then(<[u8]>::first_chunk_mut::<16>) {
+            *window = text.window;
+            self.end += usize::from(text.len);
+        }
+    }
+
     /// Appends one byte of ASCII as it is (a `&` or `=`); any other
     /// character is appended as UTF-8.
     #[inline]
@@ -165,6 +160,50 @@ impl FormWriter {
     }
 }
 
+/// A text of at most 16 bytes kept in a 16-byte window, so that
+/// [`FormWriter::push_short`] appends it with one store: for the pieces a
+/// signer appends on every call (a parameter name encoded with its `&`
+/// and `=`), made once.
+///
+/// ```
+/// use partner_core::encoding::{FormWriter, ShortText};
+///
+/// let name = ShortText::new("&plan=").unwrap();
+/// assert_eq!(name.as_str(), "&plan=");
+/// assert!(ShortText::new("a name of over sixteen bytes").is_none());
+/// let mut query = FormWriter::new(String::from("a=1"));
+/// query.push_short(&name);
+/// query.push_encoded("pro plus");
+/// assert_eq!(query.finish(), "a=1&plan=pro+plus");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ShortText {
+    window: [u8; 16],
+    len: u8,
+}
+
+impl ShortText {
+    /// `text` in a window; `None` when it is longer than 16 bytes.
+    pub fn new(text: &str) -> Option<ShortText> {
+        let mut window = [0u8; 16];
+        window.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+        Some(ShortText { window, len: u8::try_from(text.len()).ok()? })
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Made from a `str` of `len` bytes: never the fallback.
+        std::str::from_utf8(self.window.get(..usize::from(self.len)).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ShortText").field(&self.as_str()).finish()
+    }
+}
+
 /// Copies `src` to the start of `window` when it holds at most 16 bytes,
 /// with two fixed-size (overlapping) moves; `false` when it is longer.
 #[inline(always)]
@@ -198,49 +237,77 @@ fn copy_short(window: &mut [u8; 16], src: &[u8]) -> bool {
 #[inline]
 pub(super) fn encode_at(buf: &mut [u8], mut end: usize, bytes: &[u8]) -> usize {
     let mut rest = bytes;
-    // Runs of 8 bytes: their one-byte forms go out as one word, then each
-    // escaped byte (a zero lane) is written over its place and the rest of
-    // the word stored again after it.
-    while let Some((run, tail)) = rest.split_first_chunk::<8>() {
-        let word =
-            run.iter().rev().fold(0u64, |word, &b| word << 8 | u64::from(PLAIN[usize::from(b)]));
-        end = encode_run(buf, end, run, word);
+    while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
+        end = encode_chunk(buf, end, chunk, 16);
         rest = tail;
     }
-    encode_groups(buf, end, rest)
+    if !rest.is_empty() {
+        // The last bytes, padded with zeros: what the padding encodes to is
+        // past the new end (scratch).
+        end = encode_chunk(buf, end, &load_short(rest).to_le_bytes(), rest.len());
+    }
+    end
 }
 
-/// Writes the run of 8 bytes whose [`PLAIN`] forms are `word` at `end`;
-/// returns the new end.
+/// The bytes of `src` (fewer than 16) zero-padded to 16, as a word made in
+/// registers from two overlapping loads. (Copying them into a zeroed array
+/// and reading it back as one 16-byte load stalls: the load cannot be
+/// forwarded from the smaller stores, which cost as much as encoding the
+/// whole chunk.)
 #[inline(always)]
-fn encode_run(buf: &mut [u8], mut end: usize, run: &[u8; 8], word: u64) -> usize {
-    let mut escapes = zero_lanes(word);
-    let mut lane = 0;
-    let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<8>) else {
-        // Not reached with the room asked for; kept correct anyway.
-        return encode_checked(buf, end, run);
-    };
-    *window = word.to_le_bytes();
-    while escapes != 0 {
-        let at = (escapes.trailing_zeros() / 8) as usize;
-        escapes &= escapes - 1;
-        // The lanes before `at` were stored with the word.
-        end += at - lane;
-        lane = at + 1;
-        let code = ENCODED[usize::from(run[at & 7])];
-        let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<12>) else {
-            return encode_checked(buf, end, run.get(at..).unwrap_or_default());
+fn load_short(src: &[u8]) -> u128 {
+    let n = src.len();
+    // The first `N` bytes, and the last `N` shifted down so that they sit
+    // right after the first `N`: together, `src` exactly.
+    fn halves<const N: usize>(src: &[u8], n: usize) -> (u64, u64) {
+        let word = |chunk: Option<&[u8; N]>| {
+            let mut bytes = [0u8; 8];
+            if let (Some(chunk), Some(at)) = (chunk, bytes.first_chunk_mut::<N>()) {
+                *at = *chunk;
+            }
+            u64::from_le_bytes(bytes)
         };
-        window[..4].copy_from_slice(&code.to_le_bytes());
-        end += 3;
-        window[3..11]
-            .copy_from_slice(&word.checked_shr(8 * lane as u32).unwrap_or(0).to_le_bytes());
+        let tail = word(src.last_chunk::<N>()).checked_shr(8 * (2 * N - n) as u32).unwrap_or(0);
+        (word(src.first_chunk::<N>()), tail)
     }
-    end + 8 - lane
+    match n {
+        8..=15 => {
+            let (head, tail) = halves::<8>(src, n);
+            u128::from(head) | u128::from(tail) << 64
+        }
+        4..=7 => {
+            let (head, tail) = halves::<4>(src, n);
+            u128::from(head | tail << 32)
+        }
+        2..=3 => {
+            let (head, tail) = halves::<2>(src, n);
+            u128::from(head | tail << 16)
+        }
+        _ => src.first().map_or(0, |&b| u128::from(b)),
+    }
+}
+
+/// The one-byte forms of 16 bytes as one little-endian word: each byte as
+/// it is, space as `+`, and 0 for a byte that is percent-encoded instead.
+/// Plain comparisons on a fixed array, which the compiler does on the 16
+/// lanes at once (SSE2 on x86-64, NEON on aarch64): no table read and no
+/// branch per byte. The form of the code matters: `||` between the marks
+/// or an `else if` lets the compiler turn them into a bit test per lane.
+#[inline(always)]
+fn one_byte_forms(chunk: &[u8; 16]) -> u128 {
+    let mut out = [0u8; 16];
+    for (o, &b) in out.iter_mut().zip(chunk) {
+        let alpha = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        let keep = alpha | digit | (b == b'*') | (b == b'-') | (b == b'.') | (b == b'_');
+        let plain = if keep { b } else { 0 };
+        *o = if b == b' ' { b'+' } else { plain };
+    }
+    u128::from_le_bytes(out)
 }
 
 /// The high bit of each zero byte of `word`, exactly, for words of
-/// [`PLAIN`] bytes (each zero or in `*`..=`z`, so no borrow from a zero
+/// one-byte forms (each zero or in `*`..=`z`, so no borrow from a zero
 /// byte makes the next one look zero).
 #[inline(always)]
 fn zero_lanes(word: u64) -> u64 {
@@ -249,44 +316,71 @@ fn zero_lanes(word: u64) -> u64 {
     word.wrapping_sub(LOW) & !word & HIGH
 }
 
-/// Encodes `bytes` at `end` by groups of 4, each written into a 16-byte
-/// window, the last one padded; returns the new end.
+/// Writes the encoding of the first `len` bytes of `chunk` at `end`;
+/// returns the new end. The one-byte forms go out as one 16-byte store;
+/// when some byte is percent-encoded instead (a zero lane), each half is
+/// then written again as [`encode_half`] does.
 #[inline(always)]
-fn encode_groups(buf: &mut [u8], mut end: usize, bytes: &[u8]) -> usize {
-    let mut groups = bytes.chunks_exact(4);
-    for group in &mut groups {
-        end = encode_group(buf, end, [group[0], group[1], group[2], group[3]], 4);
-    }
-    match *groups.remainder() {
-        [] => end,
-        [a] => encode_group(buf, end, [a, 0, 0, 0], 1),
-        [a, b] => encode_group(buf, end, [a, b, 0, 0], 2),
-        [a, b, c, ..] => encode_group(buf, end, [a, b, c, 0], 3),
-    }
-}
-
-/// Encodes the first `count` of `group` at `end` through a 16-byte window
-/// (what the padding writes past the new end is scratch); returns the new
-/// end. Every store's offset in the window is a sum of at most three
-/// lengths masked to 2 bits (so at most 9), which the compiler can bound,
-/// so a group costs one bounds check, not four. Without a whole window, it
-/// goes byte by byte.
-#[inline(always)]
-fn encode_group(buf: &mut [u8], end: usize, group: [u8; 4], count: usize) -> usize {
-    let [c0, c1, c2, c3] = group.map(|byte| ENCODED[usize::from(byte)]);
+fn encode_chunk(buf: &mut [u8], end: usize, chunk: &[u8; 16], len: usize) -> usize {
+    let word = one_byte_forms(chunk);
+    let (low, high) = (word as u64, (word >> 64) as u64);
+    let (low_len, high_len) = (len.min(8), len.saturating_sub(8));
+    let (low_escapes, high_escapes) =
+        (zero_lanes(low) & lanes(low_len), zero_lanes(high) & lanes(high_len));
     let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<16>) else {
         // Not reached with the room asked for; kept correct anyway.
-        return encode_checked(buf, end, group.get(..count).unwrap_or_default());
+        return encode_checked(buf, end, chunk.get(..len).unwrap_or_default());
     };
-    let o1 = (c0 >> 24 & 3) as usize;
-    let o2 = o1 + (c1 >> 24 & 3) as usize;
-    let o3 = o2 + (c2 >> 24 & 3) as usize;
-    let o4 = o3 + (c3 >> 24 & 3) as usize;
-    window[..4].copy_from_slice(&c0.to_le_bytes());
-    window[o1..o1 + 4].copy_from_slice(&c1.to_le_bytes());
-    window[o2..o2 + 4].copy_from_slice(&c2.to_le_bytes());
-    window[o3..o3 + 4].copy_from_slice(&c3.to_le_bytes());
-    end + [0, o1, o2, o3, o4].get(count).copied().unwrap_or(o4)
+    *window = word.to_le_bytes();
+    if low_escapes | high_escapes == 0 {
+        return end + len;
+    }
+    let (first, second) = chunk.split_at(8);
+    let end = encode_half(buf, end, first, low, low_escapes, low_len);
+    encode_half(buf, end, second, high, high_escapes, high_len)
+}
+
+/// The high bits of the first `n` (at most 8) lanes of a word.
+#[inline(always)]
+fn lanes(n: usize) -> u64 {
+    u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0)
+}
+
+/// Writes the `n` bytes of `half` whose one-byte forms are `word` at
+/// `end`, where `escapes` marks the percent-encoded ones: the word, then
+/// each escaped byte written over its place and the rest of the word
+/// stored again after it. Returns the new end.
+#[inline(always)]
+fn encode_half(
+    buf: &mut [u8],
+    mut end: usize,
+    half: &[u8],
+    word: u64,
+    mut escapes: u64,
+    n: usize,
+) -> usize {
+    let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<8>) else {
+        return encode_checked(buf, end, half.get(..n).unwrap_or_default());
+    };
+    *window = word.to_le_bytes();
+    let mut lane = 0;
+    while escapes != 0 {
+        let at = (escapes.trailing_zeros() / 8) as usize;
+        escapes &= escapes - 1;
+        // The lanes before `at` were stored with the word.
+        end += at - lane;
+        lane = at + 1;
+        let byte = half.get(at).copied().unwrap_or_default();
+        let code = ENCODED[usize::from(byte)];
+        let Some(window) = buf.get_mut(end..).and_then(<[u8]>::first_chunk_mut::<12>) else {
+            return encode_checked(buf, end, half.get(at..n).unwrap_or_default());
+        };
+        window[..4].copy_from_slice(&code.to_le_bytes());
+        end += 3;
+        window[3..11]
+            .copy_from_slice(&word.checked_shr(8 * lane as u32).unwrap_or(0).to_le_bytes());
+    }
+    end + n - lane
 }
 
 /// Encodes `bytes` at `end` one checked store at a time (where the room
