@@ -1,8 +1,13 @@
 //! The release-mode bench binary behind `cargo xtask bench`: a counting
 //! global allocator, then every case in one process.
 //!
-//! `partner-bench [--json | --markdown] [--rounds N] [--filter TEXT]`; exit status 1
-//! when a row's median is over its target.
+//! `partner-bench [--json | --markdown] [--rounds N] [--filter TEXT] [--no-pin]`;
+//! exit status 1 when a row's median is over its target.
+//!
+//! It runs pinned to the machine's last CPU (it starts itself again under
+//! `taskset` when that is installed): unpinned, the scheduler moves it
+//! between CPUs mid-sample, and on a 2-core machine the same row's median
+//! ratio moved by 10% from run to run where pinned it stays within 2-3%.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::alloc::System;
@@ -19,12 +24,43 @@ fn allocations() -> u64 {
     Region::new(GLOBAL).initial().allocations as u64
 }
 
+/// Set in the pinned run: the CPU it was pinned to.
+const PINNED: &str = "PARTNER_BENCH_CPU";
+
+/// Runs this bench again under `taskset`, pinned to the last CPU; `None`
+/// when it is already pinned, asked not to be, on one core, or when
+/// `taskset` cannot be run (then it runs unpinned and says so).
+fn pinned_run(args: &[String]) -> Option<ExitCode> {
+    if std::env::var_os(PINNED).is_some() || args.iter().any(|a| a == "--no-pin") {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let exe = std::env::current_exe().ok()?;
+    let cpu = (cores > 1).then(|| (cores - 1).to_string())?;
+    let status = std::process::Command::new("taskset")
+        .args(["-c", &cpu])
+        .arg(exe)
+        .args(args)
+        .env(PINNED, &cpu)
+        .status()
+        .ok()?;
+    Some(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(1) => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = pinned_run(&args) {
+        return code;
+    }
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
     let json = args.iter().any(|a| a == "--json");
     let md = args.iter().any(|a| a == "--markdown");
-    let machine = Machine::read(UnixTime::from_system_time(SystemClock.now()));
+    let mut machine = Machine::read(UnixTime::from_system_time(SystemClock.now()));
+    machine.pinned_cpu = std::env::var(PINNED).ok().and_then(|cpu| cpu.parse().ok());
     let mut plan = Plan::default();
     if let Some(rounds) = value("--rounds") {
         match rounds.parse::<usize>() {
@@ -58,8 +94,9 @@ fn main() -> ExitCode {
         print!("{}", markdown(&rows, plan, &machine));
     } else {
         print!("{}", table(&rows));
+        let pinned = machine.pinned_cpu.map_or("not pinned".to_owned(), |c| format!("on CPU {c}"));
         println!(
-            "{} rows, {} rounds each, in {seconds:.1} s; {over} over target",
+            "{} rows, {} rounds each, in {seconds:.1} s ({pinned}); {over} over target",
             rows.len(),
             plan.rounds
         );

@@ -121,6 +121,35 @@ proptest! {
         prop_assert_eq!(writer.finish(), format!("{text}{prefix}{want}{prefix}"));
     }
 
+    // A hex tag matches exactly when, lower-cased (ASCII letters only), it
+    // is the `hex` crate's encoding: for digests of 32 bytes (the fast
+    // path) and of other lengths, with cases flipped and bytes changed.
+    #[test]
+    fn hex_eq_is_case_blind_equality_of_hex(
+        expected in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 32),
+            proptest::collection::vec(any::<u8>(), 0..70),
+        ],
+        upper in proptest::collection::vec(any::<bool>(), 140),
+        // Any byte, and the ones a sloppy lower-casing would turn into a
+        // hex digit (0x10-0x19 | 0x20 is '0'-'9').
+        change in proptest::option::of((0usize..140, prop_oneof![any::<u8>(), 0x10u8..0x1a, b'A'..b'H'])),
+    ) {
+        let mut received: Vec<u8> = hex::encode(&expected)
+            .bytes()
+            .zip(&upper)
+            .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        if let Some((at, byte)) = change {
+            if let Some(slot) = received.get_mut(at) {
+                *slot = byte;
+            }
+        }
+        let Ok(received) = String::from_utf8(received) else { return Ok(()) };
+        let want = received.to_ascii_lowercase() == hex::encode(&expected);
+        prop_assert_eq!(partner_core::crypto::hex_eq(&expected, &received), want, "{}", received);
+    }
+
     // A keyed HMAC state made once tags as keying per call does.
     #[test]
     fn a_key_made_once_tags_as_keying_per_call(

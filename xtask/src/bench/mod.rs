@@ -273,10 +273,12 @@ pub struct Machine {
     pub date: String,
     /// The CPU model as `/proc/cpuinfo` names it.
     pub cpu: String,
-    /// Logical cores available to the process.
+    /// Logical CPUs of the machine.
     pub cores: usize,
     /// The 1-minute load average when the run started.
     pub load: String,
+    /// The CPU the run was pinned to (`None`: not pinned).
+    pub pinned_cpu: Option<usize>,
 }
 
 impl Machine {
@@ -294,16 +296,22 @@ impl Machine {
             .unwrap_or_else(|| "unknown".to_owned());
         let date = time::OffsetDateTime::from_unix_timestamp(today.as_secs())
             .map_or_else(|_| "unknown".to_owned(), |t| t.date().to_string());
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Machine { date, cpu, cores, load }
+        // The machine's CPUs, not the ones this (perhaps pinned) process may use.
+        let cores = match cpuinfo.lines().filter(|l| l.starts_with("processor")).count() {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        Machine { date, cpu, cores, load, pinned_cpu: None }
     }
 }
 
 /// The README's table: the machine and method in a sentence, then a row
 /// per case with the spread.
 pub fn markdown(rows: &[Row], plan: Plan, machine: &Machine) -> String {
+    let pinned =
+        machine.pinned_cpu.map_or(String::from("not pinned"), |c| format!("pinned to CPU {c}"));
     let mut out = format!(
-        "Measured on {} on {} ({} cores, load average {} at the start), {} rounds of {} \
+        "Measured on {} on {} ({} cores, {pinned}, load average {} at the start), {} rounds of {} \
          interleaved samples of {} ms per side:\n\n",
         machine.date,
         machine.cpu,
