@@ -77,10 +77,9 @@ pub fn hex_eq(expected: &[u8], received_hex: &str) -> bool {
     }
     // A SHA-256 digest or HMAC-SHA256 tag (most calls): fixed arrays the
     // compiler does 16 lanes at a time.
-    if let (Ok(expected), Ok(received)) = (
-        <&[u8; SHA256_LEN]>::try_from(expected),
-        <&[u8; 2 * SHA256_LEN]>::try_from(received),
-    ) {
+    if let (Ok(expected), Ok(received)) =
+        (<&[u8; SHA256_LEN]>::try_from(expected), <&[u8; 2 * SHA256_LEN]>::try_from(received))
+    {
         let want = hex_lower_32(expected);
         let got = received.map(|r| if r.wrapping_sub(b'A') < 26 { r | 0x20 } else { r });
         return constant_time_eq(&got, &want);

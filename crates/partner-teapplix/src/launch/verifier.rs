@@ -129,7 +129,7 @@ impl LaunchVerifier {
             .strip_prefix("/h/")
             .and_then(|rest| rest.strip_suffix("/te/lo.cgi"))
             .ok_or_else(|| malformed("path is not /h/<vhost>/te/lo.cgi"))?;
-        let client_vhost = ClientVhost::new(vhost)?;
+        let client_vhost = ClientVhost::parse(vhost)?;
 
         let (signed_query, last) = split_at(query, memchr::memrchr(b'&', query.as_bytes()))
             .ok_or_else(|| malformed("no signature"))?;
