@@ -14,7 +14,6 @@ mod login;
 mod names;
 pub mod oauth;
 mod params;
-mod text;
 
 #[cfg(feature = "client")]
 pub use api::{BlendrClient, BlendrClientBuilder};

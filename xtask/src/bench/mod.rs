@@ -4,10 +4,10 @@
 //! Method: every case is calibrated once, then the cases run in rounds
 //! (round 1 of every case, then round 2 of every case, ...); within a round
 //! the operation and its primitive alternate sample by sample (A B A B ...),
-//! and the round's ratio is the median operation sample over the median
-//! primitive sample. A row reports the min, median and max of its rounds'
+//! and the round's ratio is the median of the pairs' ratios (each operation
+//! sample over the primitive sample taken right after it). A row reports the min, median and max of its rounds'
 //! ratios; the verdict uses the median. Machine noise moves both sides of
-//! a round together, so the ratio is steadier than either time.
+//! a pair together, so the ratio is steadier than either time.
 
 use std::time::{Duration, Instant};
 
@@ -128,7 +128,7 @@ pub struct Plan {
 
 impl Default for Plan {
     fn default() -> Self {
-        Plan { rounds: 7, samples: 7, sample_time: Duration::from_millis(10) }
+        Plan { rounds: 7, samples: 11, sample_time: Duration::from_millis(5) }
     }
 }
 
@@ -192,11 +192,16 @@ pub fn run(cases: &mut [Case], plan: Plan, allocs: AllocCounter) -> Vec<Row> {
                     b.push(time(raw, p.iters.1));
                 }
             }
+            // Each operation sample is paired with the primitive sample
+            // taken right after it, so that a burst of machine noise
+            // lands on both sides of a pair; the round's ratio is the
+            // median pair's.
+            let mut pairs: Vec<f64> = a.iter().zip(&b).map(|(op, raw)| op / raw).collect();
             let (op, raw) = (median(&mut a), median(&mut b));
             p.op_ns.push(op);
             p.raw_ns.push(raw);
             p.figures.push(match case.metric {
-                Metric::Ratio => op / raw,
+                Metric::Ratio => median(&mut pairs),
                 Metric::NsPerByte => op / case.bytes as f64,
             });
         }

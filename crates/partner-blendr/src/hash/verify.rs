@@ -11,8 +11,8 @@ use partner_core::{
 
 use crate::names::{AllowedParams, NameKind};
 use crate::params::debug_pairs;
-use crate::text::{find_byte, splat, zero_bytes};
 use crate::{Error, PROVIDER, default_policy};
+use partner_core::encoding::search::{find_byte, splat, zero_bytes};
 
 /// What a verified hash handoff says: the signed query, decoded on demand.
 ///

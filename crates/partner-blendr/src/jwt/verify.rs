@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::common::{self, COMMON_HS256_HEADERS};
 use crate::params::IDENTITY_PARAMS;
-use crate::text::find_byte;
 use crate::{Error, PROVIDER, default_policy};
+use partner_core::encoding::search::find_byte;
 
 /// What a verified SSO JWT says: every claim, parsed once, after the
 /// signature was checked.

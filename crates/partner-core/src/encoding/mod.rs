@@ -12,6 +12,7 @@ use crate::Error;
 
 mod form;
 mod html;
+pub mod search;
 mod writer;
 
 pub use form::{

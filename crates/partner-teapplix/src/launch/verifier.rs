@@ -3,6 +3,7 @@
 
 use partner_core::crypto::HmacSha256Key;
 use partner_core::encoding::form_decode_component;
+use partner_core::encoding::search::find_byte;
 use partner_core::{AcceptancePolicy, Freshness, LoginVerifier, Secret, UnixTime, Verified, trace};
 
 use super::{ClientVhost, DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW};
@@ -123,8 +124,8 @@ impl LaunchVerifier {
     }
 
     fn check(&self, target: &str, now: UnixTime) -> Result<Verified<VerifiedLaunch>, Error> {
-        let (path, query) = split_at(target, memchr::memchr(b'?', target.as_bytes()))
-            .ok_or_else(|| malformed("no query"))?;
+        let (path, query) =
+            split_at(target, position_of::<b'?'>(target)).ok_or_else(|| malformed("no query"))?;
         let vhost = path
             .strip_prefix("/h/")
             .and_then(|rest| rest.strip_suffix("/te/lo.cgi"))
@@ -140,13 +141,16 @@ impl LaunchVerifier {
         // The launch parameters are plain ASCII names (the signer writes
         // them so); only the token's value is form-decoded.
         let (mut action, mut pt, mut ts) = (None, None, None);
-        let mut rest = signed_query;
-        while !rest.is_empty() {
-            let (segment, after) =
-                split_at(rest, memchr::memchr(b'&', rest.as_bytes())).unwrap_or((rest, ""));
-            rest = after;
-            let (name, value) = split_at(segment, memchr::memchr(b'=', segment.as_bytes()))
-                .unwrap_or((segment, ""));
+        // A few short segments: a word-at-a-time search inlined here, not
+        // a call to `memchr` per separator.
+        let query_bytes = signed_query.as_bytes();
+        let mut at = 0;
+        while at < query_bytes.len() {
+            let end = find_byte::<b'&'>(query_bytes, at);
+            let segment = signed_query.get(at..end).unwrap_or_default();
+            at = end + 1;
+            let (name, value) =
+                split_at(segment, position_of::<b'='>(segment)).unwrap_or((segment, ""));
             let slot = match name {
                 "Action" => &mut action,
                 "pt" => &mut pt,
@@ -184,7 +188,13 @@ impl LaunchVerifier {
 /// `http(s)://` URL, as the raw text it is: the signature covers that text,
 /// so it must not go through a URL parser's normalisation (which resolves
 /// `..` and re-encodes characters).
-/// `text` around the ASCII delimiter at `at` (found by `memchr`), without it.
+/// `text` around the ASCII delimiter at `at`, without it.
+/// The first `NEEDLE` in `text`, if any.
+fn position_of<const NEEDLE: u8>(text: &str) -> Option<usize> {
+    let at = find_byte::<NEEDLE>(text.as_bytes(), 0);
+    (at < text.len()).then_some(at)
+}
+
 fn split_at(text: &str, at: Option<usize>) -> Option<(&str, &str)> {
     let at = at?;
     Some((text.get(..at)?, text.get(at + 1..)?))
