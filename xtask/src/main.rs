@@ -60,6 +60,9 @@ enum Command {
         /// Only the cases whose name contains this text.
         #[arg(long, value_name = "TEXT")]
         filter: Option<String>,
+        /// Do not pin the run to one CPU (by default it runs under `taskset` on the last CPU).
+        #[arg(long)]
+        no_pin: bool,
     },
     /// Build `partner` in release mode and drive its fakes with load and abuse on 127.0.0.1:
     /// throughput per 10 s window, resident memory, slow-header and idle connections.
@@ -81,8 +84,8 @@ fn parse_provider(name: &str) -> Result<String, String> {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Conformance { vectors, provider, json } => conformance(vectors, provider, json),
-        Command::Bench { json, markdown, rounds, filter } => {
-            bench(json, markdown, rounds, filter.as_deref())
+        Command::Bench { json, markdown, rounds, filter, no_pin } => {
+            bench(json, markdown, rounds, filter.as_deref(), no_pin)
         }
         Command::Test => test(true),
         Command::Interop => test(false),
@@ -206,7 +209,7 @@ fn conformance(mut dirs: Vec<PathBuf>, provider: Option<String>, json: bool) -> 
     if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn bench(json: bool, markdown: bool, rounds: u32, filter: Option<&str>) -> ExitCode {
+fn bench(json: bool, markdown: bool, rounds: u32, filter: Option<&str>, no_pin: bool) -> ExitCode {
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -228,6 +231,9 @@ fn bench(json: bool, markdown: bool, rounds: u32, filter: Option<&str>) -> ExitC
     cmd.args(["--rounds", &rounds.to_string()]);
     if let Some(filter) = filter {
         cmd.args(["--filter", filter]);
+    }
+    if no_pin {
+        cmd.arg("--no-pin");
     }
     match cmd.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
