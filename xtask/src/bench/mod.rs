@@ -4,10 +4,10 @@
 //! Method: every case is calibrated once, then the cases run in rounds
 //! (round 1 of every case, then round 2 of every case, ...); within a round
 //! the operation and its primitive alternate sample by sample (A B A B ...),
-//! and the round's ratio is the median of the pairs' ratios (each operation
-//! sample over the primitive sample taken right after it). A row reports the min, median and max of its rounds'
-//! ratios; the verdict uses the median. Machine noise moves both sides of
-//! a pair together, so the ratio is steadier than either time.
+//! and the round's ratio is the fastest operation sample over the fastest
+//! primitive sample (noise only adds time, so the fastest sample is the one
+//! it moved least). A row reports the min, median and max of its rounds'
+//! ratios; the verdict uses the median.
 
 use std::time::{Duration, Instant};
 
@@ -157,6 +157,10 @@ fn time(f: &mut dyn FnMut(), n: u64) -> f64 {
     start.elapsed().as_nanos() as f64 / n as f64
 }
 
+fn fastest(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::NAN, f64::min)
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -185,23 +189,22 @@ pub fn run(cases: &mut [Case], plan: Plan, allocs: AllocCounter) -> Vec<Row> {
         .collect();
     for _ in 0..plan.rounds.max(1) {
         for (case, p) in cases.iter_mut().zip(&mut progress) {
-            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let (mut a, mut b) = (Vec::new(), Vec::<f64>::new());
             for _ in 0..plan.samples.max(1) {
                 a.push(time(&mut case.op, p.iters.0));
                 if let Some(raw) = case.raw.as_mut() {
                     b.push(time(raw, p.iters.1));
                 }
             }
-            // Each operation sample is paired with the primitive sample
-            // taken right after it, so that a burst of machine noise
-            // lands on both sides of a pair; the round's ratio is the
-            // median pair's.
-            let mut pairs: Vec<f64> = a.iter().zip(&b).map(|(op, raw)| op / raw).collect();
-            let (op, raw) = (median(&mut a), median(&mut b));
+            // Noise only ever adds time (another process, an interrupt,
+            // a neighbour on the other hardware thread of the core), so
+            // the fastest sample of each side is the one it moved least:
+            // a round's figure is fastest over fastest.
+            let (op, raw) = (fastest(&a), fastest(&b));
             p.op_ns.push(op);
             p.raw_ns.push(raw);
             p.figures.push(match case.metric {
-                Metric::Ratio => median(&mut pairs),
+                Metric::Ratio => op / raw,
                 Metric::NsPerByte => op / case.bytes as f64,
             });
         }
