@@ -80,7 +80,7 @@ pub fn hex_eq(expected: &[u8], received_hex: &str) -> bool {
     if let (Ok(expected), Ok(received)) =
         (<&[u8; SHA256_LEN]>::try_from(expected), <&[u8; 2 * SHA256_LEN]>::try_from(received))
     {
-        let want = hex_lower_32(expected);
+        let want = crate::encoding::hex_lower_array(expected);
         let got = received.map(|r| if r.wrapping_sub(b'A') < 26 { r | 0x20 } else { r });
         return constant_time_eq(&got, &want);
     }
@@ -100,19 +100,6 @@ pub fn hex_eq(expected: &[u8], received_hex: &str) -> bool {
         *g = r.to_ascii_lowercase();
     }
     constant_time_eq(got, want)
-}
-
-/// The lower-case hex of 32 bytes, by arithmetic on each nibble (no table
-/// read, no branch): written so that the compiler does it on vectors.
-#[inline(always)]
-fn hex_lower_32(bytes: &[u8; SHA256_LEN]) -> [u8; 2 * SHA256_LEN] {
-    let mut nibbles = [0u8; 2 * SHA256_LEN];
-    for (pair, &b) in nibbles.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = b >> 4;
-        pair[1] = b & 15;
-    }
-    // 0-9 -> '0'-'9', 10-15 -> 'a'-'f' ('a' is '0' + 10 + 39).
-    nibbles.map(|n| n + b'0' + (u8::from(n > 9) * 39))
 }
 
 fn keyed(key: &[u8]) -> HmacSha256 {

@@ -97,7 +97,7 @@ proptest! {
         text in prop_oneof![
             "[ -~\\t\\né€\u{2028}\u{1F600}]{0,400}",
             ".{0,400}",
-            // Mostly one-byte forms with a few escapes: runs of 8 with
+            // Mostly one-byte forms with a few escapes: runs of 16 with
             // escaped lanes anywhere, and every tail length.
             "[A-Za-z0-9 ._*-]{0,12}([@/~%é][A-Za-z0-9 ]{0,9}){0,6}",
         ],

@@ -34,8 +34,9 @@ impl RequestSignature {
     pub(crate) fn from_digest(digest: &[u8; 20]) -> Self {
         let mut text = [0u8; 43];
         text[..3].copy_from_slice(b"$1$");
-        // 40 is exactly twice 20: this cannot fail.
-        let _ = hex::encode_to_slice(digest, &mut text[3..]);
+        if let Some(digits) = text.last_chunk_mut::<40>() {
+            partner_core::encoding::hex_lower_to(digest, digits);
+        }
         RequestSignature { text }
     }
 
