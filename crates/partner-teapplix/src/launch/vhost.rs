@@ -34,11 +34,7 @@ impl ClientVhost {
     /// Validates a ClientVHOST; [`Error::UnsafeVhost`] when it is not a
     /// safe path segment.
     pub fn new(vhost: impl Into<String>) -> Result<Self, Error> {
-        let vhost = vhost.into();
-        if !is_safe_vhost(&vhost) {
-            return Err(Error::UnsafeVhost);
-        }
-        Ok(Self::inline(&vhost).unwrap_or_else(|| ClientVhost(Repr::Heap(vhost.into()))))
+        Self::parse(&vhost.into())
     }
 
     /// [`new`](Self::new) of borrowed text: no allocation for a name of up
